@@ -1,0 +1,67 @@
+# sopev: two commands do everything on a fresh machine: `make book` and `make test`.
+# Both create .venv (python3 -m venv) and install with the exact pins of constraints.txt.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(abspath $(VENV))/bin/python
+STAMP := $(VENV)/.installed-stamp
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# pandapower warns about numba on import; we run pure-Python NR (numba=False) on purpose.
+export PYTHONWARNINGS := ignore::UserWarning:pandapower.auxiliary
+
+OUT ?= results
+PROFILE ?= full
+
+.PHONY: help venv book book-ci test test-unit test-site bench reproduce lab lint clean distclean
+
+help:
+	@echo "make book       execute every chapter with papermill and build the site (_build/html)"
+	@echo "make test       unit tests + every chapter at CI size + strict book build (+ browser test)"
+	@echo "make bench      performance benchmarks (benchmarks/), figures printed"
+	@echo "make reproduce  solve the paper's four plans, write results/ (OUT=DIR to change)"
+	@echo "make lab        open JupyterLab on the notebooks"
+	@echo "make clean      remove build outputs (keeps .venv)"
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[book,dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# Full-size book: every notebook executed with its own default parameters.
+book: $(STAMP)
+	$(PY) scripts/build_book.py --profile full --build-dir _build
+
+# CI-size book: same notebooks with the small parameters of notebooks/ci_params.yaml.
+book-ci: $(STAMP)
+	$(PY) scripts/build_book.py --profile ci --build-dir _build/ci
+
+test-unit: $(STAMP)
+	$(PY) -m ruff check sopev_lib tests benchmarks scripts
+	$(PY) -m pytest
+
+test: test-unit book-ci
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+reproduce: $(STAMP)
+	$(VENV)/bin/sopev reproduce --out $(OUT)
+
+lab: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[book,dev,lab]"
+	$(VENV)/bin/jupyter lab notebooks/
+
+lint: $(STAMP)
+	$(PY) -m ruff check sopev_lib tests benchmarks scripts
+	$(PY) -m ruff format --check sopev_lib tests benchmarks scripts
+
+clean:
+	rm -rf _build results .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -not -path "./.venv/*" -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

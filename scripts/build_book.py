@@ -1,0 +1,187 @@
+"""Execute every chapter notebook with papermill, then build the book with execution off.
+
+    python scripts/build_book.py --profile full --build-dir _build      # make book
+    python scripts/build_book.py --profile ci   --build-dir _build/ci   # make test
+
+Steps:
+1. Every notebook named in ``_toc.yml`` is run by papermill into ``<build-dir>/executed/``
+   (``--profile ci`` injects the small parameters of ``notebooks/ci_params.yaml``). Per notebook
+   the wall time and status go to ``<build-dir>/executed/status.json``.
+2. ``_config.yml``, ``_toc.yml``, ``book/`` and the executed notebooks are staged in
+   ``<build-dir>/src/`` (``book/_static`` receives the offline assets).
+3. ``jupyter-book build`` renders the staged book with ``-W -n --keep-going``: a warning or a
+   failed notebook fails the build. The site lands in ``<build-dir>/html``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def toc_notebooks(toc_path: Path) -> list[str]:
+    """Stems of the notebooks under notebooks/ named in the table of contents, in order."""
+    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            file = node.get("file")
+            if isinstance(file, str) and file.startswith("notebooks/"):
+                found.append(Path(file).name.removesuffix(".ipynb"))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    return found
+
+
+def execute_one(stem: str, parameters: dict, out_dir: str) -> dict:
+    """Run one notebook with papermill; return its status record (never raises)."""
+    import papermill as pm
+
+    src = ROOT / "notebooks" / f"{stem}.ipynb"
+    dst = Path(out_dir) / f"{stem}.ipynb"
+    start = time.perf_counter()
+    record = {"notebook": stem, "parameters": parameters}
+    try:
+        pm.execute_notebook(
+            str(src),
+            str(dst),
+            parameters=parameters,
+            kernel_name="python3",
+            cwd=str(ROOT / "notebooks"),
+            progress_bar=False,
+            log_output=False,
+        )
+        record["status"] = "ok"
+    except Exception as exc:  # papermill wraps the failing cell's error
+        record["status"] = "failed"
+        record["error"] = f"{type(exc).__name__}: {exc}"[:4000]
+    record["seconds"] = round(time.perf_counter() - start, 2)
+    return record
+
+
+def execute_all(stems: list[str], profile: str, out_dir: Path, jobs: int) -> list[dict]:
+    ci_params = yaml.safe_load((ROOT / "notebooks" / "ci_params.yaml").read_text()) or {}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs_params = {s: (ci_params.get(s) or {}) if profile == "ci" else {} for s in stems}
+    if jobs <= 1 or len(stems) <= 1:
+        records = [execute_one(s, jobs_params[s], str(out_dir)) for s in stems]
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(execute_one, s, jobs_params[s], str(out_dir)) for s in stems]
+            records = [f.result() for f in futures]
+    for r in records:
+        print(f"  {r['status']:>6}  {r['seconds']:7.1f} s  {r['notebook']}", flush=True)
+    return records
+
+
+def environment_versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {"python": platform.python_version()}
+    for name in ("numpy", "scipy", "cvxpy", "clarabel", "pandapower", "pandas", "papermill",
+                 "jupyter-book", "dask"):
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def stage(build_dir: Path, executed: Path) -> Path:
+    """Copy the book sources and the executed notebooks into ``<build_dir>/src``."""
+    src = build_dir / "src"
+    if src.exists():
+        shutil.rmtree(src)
+    src.mkdir(parents=True)
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(ROOT / name, src / name)
+    shutil.copytree(ROOT / "book", src / "book")
+    (src / "notebooks").mkdir()
+    for nb in executed.glob("*.ipynb"):
+        shutil.copy2(nb, src / "notebooks" / nb.name)
+    for extra in sorted((ROOT / "notebooks").glob("*.md")):
+        shutil.copy2(extra, src / "notebooks" / extra.name)
+    hook = ROOT / "scripts" / "stage_assets.py"
+    if hook.exists():  # offline assets (MathJax, status data) provided by the site tooling
+        subprocess.run([sys.executable, str(hook), str(src), str(build_dir)], check=True)
+    return src
+
+
+def build_site(src: Path, build_dir: Path) -> Path:
+    cmd = [
+        str(Path(sys.executable).with_name("jupyter-book")),
+        "build",
+        str(src),
+        "--builder",
+        "html",
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
+    print("$", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True)
+    html = build_dir / "html"
+    if html.exists():
+        shutil.rmtree(html)
+    shutil.move(str(src / "_build" / "html"), str(html))
+    return html
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=("full", "ci"), default="full")
+    parser.add_argument("--build-dir", default="_build")
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("SOPEV_BOOK_JOBS", "2")))
+    parser.add_argument("--only", nargs="*", help="execute only these notebook stems")
+    parser.add_argument("--no-execute", action="store_true", help="reuse executed notebooks")
+    args = parser.parse_args(argv)
+
+    build_dir = (ROOT / args.build_dir).resolve()
+    executed = build_dir / "executed"
+    stems = toc_notebooks(ROOT / "_toc.yml")
+    if args.only:
+        stems = [s for s in stems if s in args.only]
+    failed: list[dict] = []
+    if not args.no_execute:
+        print(f"Executing {len(stems)} notebook(s), profile {args.profile}:", flush=True)
+        records = execute_all(stems, args.profile, executed, args.jobs)
+        failed = [r for r in records if r["status"] != "ok"]
+        status = {
+            "profile": args.profile,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "versions": environment_versions(),
+            "notebooks": records,
+        }
+        (executed / "status.json").write_text(json.dumps(status, indent=2), encoding="utf-8")
+    for r in failed:
+        print(f"\nNotebook {r['notebook']} failed:\n{r.get('error', '')}", file=sys.stderr)
+    if failed:
+        print(f"{len(failed)} notebook(s) failed; the book is not built.", file=sys.stderr)
+        return 1
+    src = stage(build_dir, executed)
+    html = build_site(src, build_dir)
+    print(f"\nThe book is at {html / 'index.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
