@@ -106,18 +106,42 @@ def environment_versions() -> dict:
     return versions
 
 
-def stage(build_dir: Path, executed: Path) -> Path:
-    """Copy the book sources and the executed notebooks into ``<build_dir>/src``."""
+def filtered_toc(toc: object, keep: set[str]) -> object:
+    """The table of contents without the notebook entries whose stem is not in ``keep``."""
+    if isinstance(toc, list):
+        items = [filtered_toc(x, keep) for x in toc]
+        return [x for x in items if x is not None]
+    if isinstance(toc, dict):
+        file = toc.get("file")
+        if isinstance(file, str) and file.startswith("notebooks/"):
+            if Path(file).name.removesuffix(".ipynb") not in keep:
+                return None
+        out = {k: filtered_toc(v, keep) for k, v in toc.items()}
+        if "chapters" in out and not out["chapters"]:
+            return None
+        return out
+    return toc
+
+
+def stage(build_dir: Path, executed: Path, only: list[str] | None = None) -> Path:
+    """Copy the book sources and the executed notebooks into ``<build_dir>/src``.
+
+    With ``only``, the staged table of contents keeps just those notebooks (a partial build).
+    """
     src = build_dir / "src"
     if src.exists():
         shutil.rmtree(src)
     src.mkdir(parents=True)
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy2(ROOT / name, src / name)
+    shutil.copy2(ROOT / "_config.yml", src / "_config.yml")
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    if only:
+        toc = filtered_toc(toc, set(only))
+    (src / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
     shutil.copytree(ROOT / "book", src / "book")
     (src / "notebooks").mkdir()
     for nb in executed.glob("*.ipynb"):
-        shutil.copy2(nb, src / "notebooks" / nb.name)
+        if not only or nb.stem in only:
+            shutil.copy2(nb, src / "notebooks" / nb.name)
     for extra in sorted((ROOT / "notebooks").glob("*.md")):
         shutil.copy2(extra, src / "notebooks" / extra.name)
     hook = ROOT / "scripts" / "stage_assets.py"
@@ -151,7 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=("full", "ci"), default="full")
     parser.add_argument("--build-dir", default="_build")
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("SOPEV_BOOK_JOBS", "2")))
-    parser.add_argument("--only", nargs="*", help="execute only these notebook stems")
+    parser.add_argument(
+        "--only", nargs="*", help="partial build: execute and include only these notebook stems"
+    )
     parser.add_argument("--no-execute", action="store_true", help="reuse executed notebooks")
     args = parser.parse_args(argv)
 
@@ -177,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     if failed:
         print(f"{len(failed)} notebook(s) failed; the book is not built.", file=sys.stderr)
         return 1
-    src = stage(build_dir, executed)
+    src = stage(build_dir, executed, args.only)
     html = build_site(src, build_dir)
     print(f"\nThe book is at {html / 'index.html'}")
     return 0
