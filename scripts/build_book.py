@@ -187,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         stems = [s for s in stems if s in args.only]
     failed: list[dict] = []
+    os.environ["SOPEV_ARTIFACTS"] = str(build_dir / "artifacts")
     if not args.no_execute:
         print(f"Executing {len(stems)} notebook(s), profile {args.profile}:", flush=True)
         records = execute_all(stems, args.profile, executed, args.jobs)
