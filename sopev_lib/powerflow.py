@@ -106,7 +106,7 @@ def run_ac_power_flow(
                     calculate_voltage_angles=True,
                     check_connectivity=False,
                     init="dc" if t == 0 else "results",
-                    recycle={"bus_pq": True, "trafo": False, "gen": False},
+                    recycle={"bus_pq": True, "trafo": False, "gen": True},
                 )
             except pp.LoadflowNotConverged:
                 raise RuntimeError(

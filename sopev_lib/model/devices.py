@@ -28,6 +28,10 @@ __all__ = [
 ]
 
 
+#: Negative values above this (kW, kWh) are floating-point round-off and are clipped to zero.
+ROUNDOFF_KW = 1e-6
+
+
 def _check_shape(name: str, arr: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     arr = np.asarray(arr, dtype=float)
     if arr.shape != shape:
@@ -103,8 +107,9 @@ class BusLoad(Device):
     def set_data(self, p_kw: np.ndarray) -> None:
         """New withdrawals (kW) per unit and hour, shape (k, T), values >= 0."""
         p = _check_shape(f"{self.name}.p_kw", p_kw, self.p.shape)
-        if np.any(p < 0):
+        if np.any(p < -ROUNDOFF_KW):
             raise ValueError(f"{self.name}.p_kw must be >= 0; got min {p.min()}")
+        p = np.maximum(p, 0.0)  # clear floating-point round-off
         self._p_kw = p
         self.p.value = self._ctx.kw_to_pu(p)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -240,7 +241,9 @@ class PlanningModel:
                 soft_voltage_penalty=1e4,
                 **self._config,
             )
-            soft.problem.solve(solver=cp.CLARABEL, **SOLVER_OPTIONS)
+            with warnings.catch_warnings():  # a diagnosis needs the violations, not precision
+                warnings.simplefilter("ignore", UserWarning)
+                soft.problem.solve(solver=cp.CLARABEL, **SOLVER_OPTIONS)
         except Exception as exc:  # the diagnosis must never hide the original failure
             return f"diagnosis failed ({type(exc).__name__}: {exc})"
         if soft.problem.status not in _OK:
