@@ -37,8 +37,9 @@ __all__ = [
 
 
 def _annual(result: PlanResult, hourly_rmb: np.ndarray) -> float:
-    days = result.inputs.params.economics.days_per_year
-    return float(days * np.sum(hourly_rmb) / RMB_PER_UNIT)
+    """Annual total (10^4 RMB) of an hourly amount (RMB per hour), each hour weighted by the
+    days per year it stands for (365 for the paper's single planning day)."""
+    return float(np.sum(result.inputs.hour_weights * hourly_rmb) / RMB_PER_UNIT)
 
 
 def total_losses_kw(result: PlanResult) -> np.ndarray:

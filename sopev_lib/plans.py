@@ -94,16 +94,47 @@ def plan_spec(plan: int | PlanSpec) -> PlanSpec:
 
 @dataclass(frozen=True, eq=False)
 class PlanInputs:
-    """Everything a plan is solved with: parameters, feeder, 24 h profiles, station envelopes."""
+    """Everything a plan is solved with: parameters, feeder, profiles, station envelopes.
+
+    One planning day by default. For K representative days (a multi-day plan, chapter 8) the
+    profiles and envelopes hold K * 24 hours back to back and ``day_weights`` the number of
+    days per year each stands for (summing to ``economics.days_per_year``).
+    """
 
     params: Params
     feeder: Feeder
     profiles: Profiles
     envelopes: tuple[StorageEnvelope, ...]
+    day_weights: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.day_weights is not None:
+            k = len(self.day_weights)
+            if k == 0 or self.profiles.n_hours % k:
+                raise ValueError(
+                    f"day_weights: {k} days do not divide {self.profiles.n_hours} hours"
+                )
+            if any(w < 0 for w in self.day_weights):
+                raise ValueError(f"day_weights must be >= 0; got {list(self.day_weights)}")
 
     @property
     def n_hours(self) -> int:
         return self.profiles.n_hours
+
+    @property
+    def n_days(self) -> int:
+        return 1 if self.day_weights is None else len(self.day_weights)
+
+    @property
+    def day_length(self) -> int:
+        return self.n_hours // self.n_days
+
+    @property
+    def hour_weights(self) -> np.ndarray:
+        """Days per year that each hour stands for, shape (T,)."""
+        if self.day_weights is None:
+            return np.full(self.n_hours, self.params.economics.days_per_year)
+        return np.repeat(np.asarray(self.day_weights, dtype=float), self.day_length)
 
     @property
     def load_kw(self) -> np.ndarray:
@@ -271,6 +302,8 @@ def build_model(
         loss_price_rmb_per_kwh=loss_price_rmb_per_kwh(inputs.params, inputs.profiles),
         days_per_year=inputs.params.economics.days_per_year,
         soft_voltage_penalty=soft_voltage_penalty,
+        hour_weights=inputs.hour_weights,
+        day_length=inputs.day_length,
     )
 
 
@@ -298,6 +331,7 @@ def _signature(
         (p.ess.eta_ch, p.ess.eta_dis, p.ess.soc_min, p.ess.soc_max, p.ess.om_factor),
         p.ess.max_energy_kwh,
         p.economics.days_per_year,
+        inputs.day_weights,
         soft,
         None if fixed is None else tuple(sorted(fixed.items())),
     )

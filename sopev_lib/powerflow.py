@@ -80,6 +80,16 @@ def run_ac_power_flow(
     v_slack = np.broadcast_to(np.asarray(v_substation_pu, dtype=float), (n_t,))
     net = feeder.to_pandapower()
     n_br = feeder.n_branch
+    kinds = np.array([kind for kind, _ in net["sopev_branch_map"]])
+    rows = np.array([idx for _, idx in net["sopev_branch_map"]])
+    is_line = kinds == "line"
+    # transformer ends: which side is the branch's from (parent) end
+    tr_rows = rows[~is_line]
+    from_is_hv = np.array(
+        [net.trafo.hv_bus.at[i] == feeder.from_idx[k] for k, i in
+         zip(np.flatnonzero(~is_line), tr_rows, strict=True)],
+        dtype=bool,
+    )
     out = {
         "v_pu": np.empty((feeder.n_bus, n_t)),
         "p_branch_kw": np.empty((n_br, n_t)),
@@ -116,10 +126,22 @@ def run_ac_power_flow(
                 ) from None
         converged[t] = bool(net.converged)
         out["v_pu"][:, t] = net.res_bus.vm_pu.to_numpy()
-        out["p_branch_kw"][:, t] = net.res_line.p_from_mw.to_numpy() * 1000.0
-        out["q_branch_kvar"][:, t] = net.res_line.q_from_mvar.to_numpy() * 1000.0
-        out["i_branch_a"][:, t] = net.res_line.i_from_ka.to_numpy() * 1000.0
-        out["loss_kw"][:, t] = net.res_line.pl_mw.to_numpy() * 1000.0
+        line = net.res_line.loc[rows[is_line]]
+        out["p_branch_kw"][is_line, t] = line.p_from_mw.to_numpy() * 1000.0
+        out["q_branch_kvar"][is_line, t] = line.q_from_mvar.to_numpy() * 1000.0
+        out["i_branch_a"][is_line, t] = line.i_from_ka.to_numpy() * 1000.0
+        out["loss_kw"][is_line, t] = line.pl_mw.to_numpy() * 1000.0
+        if tr_rows.size:
+            tr = net.res_trafo.loc[tr_rows]
+            hv = np.where(from_is_hv, tr.p_hv_mw, tr.p_lv_mw)
+            out["p_branch_kw"][~is_line, t] = hv * 1000.0
+            out["q_branch_kvar"][~is_line, t] = (
+                np.where(from_is_hv, tr.q_hv_mvar, tr.q_lv_mvar) * 1000.0
+            )
+            out["i_branch_a"][~is_line, t] = (
+                np.where(from_is_hv, tr.i_lv_ka, tr.i_hv_ka) * 1000.0
+            )
+            out["loss_kw"][~is_line, t] = tr.pl_mw.to_numpy() * 1000.0
         out["p_substation_kw"][t] = float(net.res_ext_grid.p_mw.iloc[0]) * 1000.0
         out["q_substation_kvar"][t] = float(net.res_ext_grid.q_mvar.iloc[0]) * 1000.0
     return ACResult(converged=converged, **out)

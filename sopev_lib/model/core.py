@@ -32,15 +32,42 @@ class BuildContext:
 
     Attributes:
         feeder: the radial feeder.
-        n_hours: number of hourly periods T (dt = 1 h).
+        n_hours: number of hourly periods T (dt = 1 h); K representative days of ``day_length``
+            hours each are one horizon of T = K * day_length hours.
         days_per_year: the planning day is repeated this often (Eqs. 14, 16, 17).
+        hour_weights: days per year that each hour stands for, shape (T,); default
+            ``days_per_year`` for every hour (one planning day).
+        day_length: hours per representative day (storage is cyclic within each day);
+            default ``n_hours``.
     """
 
     feeder: Feeder
     n_hours: int
     days_per_year: float
     dt_h: float = 1.0
+    hour_weights: np.ndarray | None = None
+    day_length: int | None = None
     _selectors: dict[tuple[int, ...], sp.csr_matrix] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.hour_weights is None:
+            self.hour_weights = np.full(self.n_hours, float(self.days_per_year))
+        self.hour_weights = np.asarray(self.hour_weights, dtype=float)
+        if self.hour_weights.shape != (self.n_hours,) or np.any(self.hour_weights < 0):
+            raise ValueError(
+                f"hour_weights: expected {self.n_hours} values >= 0, got shape "
+                f"{self.hour_weights.shape}"
+            )
+        if self.day_length is None:
+            self.day_length = self.n_hours
+        if self.day_length <= 0 or self.n_hours % self.day_length:
+            raise ValueError(
+                f"day_length = {self.day_length} must divide n_hours = {self.n_hours}"
+            )
+
+    @property
+    def n_days(self) -> int:
+        return self.n_hours // int(self.day_length)
 
     @property
     def base_kva(self) -> float:
@@ -60,9 +87,9 @@ class BuildContext:
             )
         return self._selectors[key]
 
-    def energy_cost_factor(self) -> float:
-        """10^4 RMB per year for 1 p.u. held for one hour at a price of 1 RMB/kWh."""
-        return self.base_kva * self.dt_h * self.days_per_year / 1e4
+    def energy_cost_factor(self) -> np.ndarray:
+        """10^4 RMB per year for 1 p.u. held during hour t at a price of 1 RMB/kWh, (T,)."""
+        return self.base_kva * self.dt_h * self.hour_weights / 1e4
 
 
 class Device(ABC):

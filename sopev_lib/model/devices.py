@@ -41,9 +41,13 @@ def _check_shape(name: str, arr: np.ndarray, shape: tuple[int, ...]) -> np.ndarr
     return arr
 
 
-def _cyclic_shift(n_t: int) -> sp.csr_matrix:
-    """(T, T) sparse matrix with (S @ M)[:, t] = S[:, t-1], cyclic (S_{-1} = S_{T-1}), Eq. (1)."""
-    return sp.csr_matrix((np.ones(n_t), (np.arange(n_t), (np.arange(n_t) + 1) % n_t)))
+def _cyclic_shift(n_t: int, day_length: int | None = None) -> sp.csr_matrix:
+    """(T, T) sparse matrix with (S @ M)[:, t] = S[:, t-1], cyclic within each day of
+    ``day_length`` hours (S_{-1} = S_{day_length-1}), Eq. (1)."""
+    h = n_t if day_length is None else day_length
+    t = np.arange(n_t)
+    prev = (t // h) * h + (t % h - 1) % h
+    return sp.csr_matrix((np.ones(n_t), (prev, t)), shape=(n_t, n_t))
 
 
 class ProfileLoad(Device):
@@ -148,7 +152,7 @@ class Substation(Device):
         self.p_withdrawal = -(sel @ cp.reshape(self.P, (1, n_t), order="F"))
         self.q_withdrawal = -(sel @ cp.reshape(self.Q, (1, n_t), order="F"))
         self.constraints = [self.P >= p_min, self.P <= p_max, self.Q >= q_min, self.Q <= q_max]
-        self.add_cost("C_PC", ctx.energy_cost_factor() * (self.tariff @ self.P))
+        self.add_cost("C_PC", cp.multiply(ctx.energy_cost_factor(), self.tariff) @ self.P)
 
     def set_tariff(self, tariff_rmb_per_kwh: np.ndarray) -> None:
         tariff = _check_shape("tariff_rmb_per_kwh", tariff_rmb_per_kwh, self.tariff.shape)
@@ -315,7 +319,7 @@ class _StorageBase(Device):
         self.p_ch = cp.Variable((k, n_t), name=f"{self.name}_p_ch", nonneg=True)
         self.p_dis = cp.Variable((k, n_t), name=f"{self.name}_p_dis", nonneg=True)
         self.energy = cp.Variable((k, n_t), name=f"{self.name}_S")
-        shift = _cyclic_shift(n_t)
+        shift = _cyclic_shift(n_t, ctx.day_length)
         dt = ctx.dt_h
         self.constraints += [
             self.energy - self.energy @ shift

@@ -3,14 +3,16 @@
 Per branch ij (oriented away from the substation) and hour t, in per unit:
 
     P_ij, Q_ij   power entering the branch at i;  l_ij = |I_ij|^2;  v_j = |V_j|^2
-    sum_k P_jk - (P_ij - r_ij l_ij) + p_j = 0           active balance at bus j
-    sum_k Q_jk - (Q_ij - x_ij l_ij) + q_j = 0           reactive balance at bus j
+    sum_k P_jk - (P_ij - r_ij l_ij) + p_j + g_j v_j = 0     active balance at bus j
+    sum_k Q_jk - (Q_ij - x_ij l_ij) + q_j - b_j v_j = 0     reactive balance at bus j
     v_j = v_i - 2 (r_ij P_ij + x_ij Q_ij) + (r_ij^2 + x_ij^2) l_ij
     P_ij^2 + Q_ij^2 <= l_ij v_i   as  ||(2P, 2Q, l - v_i)|| <= l + v_i   (Farivar & Low 2013)
     v_min^2 <= v_j <= v_max^2,  v_1 = v_substation^2
 
-where p_j, q_j are the summed device withdrawals at bus j. Everything is vectorised over
-branches and hours with the feeder's incidence matrices: no Python loop over branches.
+where p_j, q_j are the summed device withdrawals at bus j and g_j, b_j its shunt admittance
+(line charging, capacitors; exact in the branch-flow model since v_j is a variable).
+Everything is vectorised over branches and hours with the feeder's incidence matrices: no
+Python loop over branches.
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ class DistFlowNetwork:
         v_to = a_to.T @ self.v
         rl = cp.multiply(r, self.l)
         xl = cp.multiply(x, self.l)
+        if f.has_shunts:  # bus shunts are linear in v = |V|^2: P = g v, Q = -b v
+            p_withdrawal = p_withdrawal + cp.multiply(f.g_shunt_pu[:, None], self.v)
+            q_withdrawal = q_withdrawal - cp.multiply(f.b_shunt_pu[:, None], self.v)
         self.constraints = [
             a_from @ self.P - a_to @ (self.P - rl) + p_withdrawal == 0,
             a_from @ self.Q - a_to @ (self.Q - xl) + q_withdrawal == 0,
@@ -106,6 +111,6 @@ class DistFlowNetwork:
             "l_pu": l_pu,
             "v_sq_pu": v_sq,
             "v_pu": np.sqrt(np.maximum(v_sq, 0.0)),
-            "i_a": np.sqrt(np.maximum(l_pu, 0.0)) * f.i_base_a,
+            "i_a": np.sqrt(np.maximum(l_pu, 0.0)) * f.branch_i_base_a[:, None],
             "loss_kw": f.r_pu[:, None] * l_pu * base,
         }

@@ -92,6 +92,8 @@ class PlanningModel:
         days_per_year: annualisation of the planning day (Eqs. 16-17).
         soft_voltage_penalty: ``None`` for hard voltage limits; else the annual penalty in
             10^4 RMB per p.u. of squared-voltage violation and hour (soft-limit mode).
+        hour_weights, day_length: several representative days in one horizon (see
+            :class:`~sopev_lib.model.core.BuildContext`); default one day of ``n_hours``.
     """
 
     def __init__(
@@ -107,6 +109,8 @@ class PlanningModel:
         loss_price_rmb_per_kwh: np.ndarray,
         days_per_year: float = 365.0,
         soft_voltage_penalty: float | None = None,
+        hour_weights: np.ndarray | None = None,
+        day_length: int | None = None,
     ) -> None:
         start = time.perf_counter()
         names = [d.name for d in devices]
@@ -115,7 +119,13 @@ class PlanningModel:
         self.plan = plan
         self.feeder = feeder
         self.devices = {d.name: d for d in devices}
-        self.ctx = BuildContext(feeder=feeder, n_hours=n_hours, days_per_year=days_per_year)
+        self.ctx = BuildContext(
+            feeder=feeder,
+            n_hours=n_hours,
+            days_per_year=days_per_year,
+            hour_weights=hour_weights,
+            day_length=day_length,
+        )
         self.soft_voltage_penalty = soft_voltage_penalty
         self._config = {
             "v_min_pu": v_min_pu,
@@ -146,7 +156,7 @@ class PlanningModel:
         for d in devices:
             for key, expr in d.costs.items():
                 terms[key] = terms[key] + expr if key in terms else expr
-        terms["C_NLC"] = self.ctx.energy_cost_factor() * (self.loss_price @ losses)
+        terms["C_NLC"] = cp.multiply(self.ctx.energy_cost_factor(), self.loss_price) @ losses
         if soft_voltage_penalty is not None:
             constraints, pen = self._soften_voltage(constraints, soft_voltage_penalty)
             terms["C_PEN"] = pen
@@ -239,6 +249,8 @@ class PlanningModel:
                 loss_price_rmb_per_kwh=np.asarray(self.loss_price.value),
                 days_per_year=self.ctx.days_per_year,
                 soft_voltage_penalty=1e4,
+                hour_weights=self.ctx.hour_weights,
+                day_length=self.ctx.day_length,
                 **self._config,
             )
             with warnings.catch_warnings():  # a diagnosis needs the violations, not precision
@@ -264,9 +276,8 @@ class PlanningModel:
             net.v[1:, :] >= net.v_min2 - self.v_slack_low,
             net.v[1:, :] <= net.v_max2 + self.v_slack_high,
         ]
-        pen = penalty * self.ctx.days_per_year * (
-            cp.sum(self.v_slack_low) + cp.sum(self.v_slack_high)
-        )
+        weights = self.ctx.hour_weights
+        pen = penalty * cp.sum((self.v_slack_low + self.v_slack_high) @ weights)
         return kept, pen
 
     def voltage_violations(self, tol: float = 1e-6) -> list[tuple[int, int, float]]:
