@@ -309,6 +309,15 @@ class EVParams:
                 f"{prefix}.departure_soc_target = {self.departure_soc_target} must lie in "
                 f"[soc_min, soc_max] = [{self.soc_min}, {self.soc_max}]"
             )
+        for k, vt in enumerate(self.types):
+            for name in ("arrival_soc_low", "arrival_soc_high"):
+                value = getattr(vt, name)
+                if not self.soc_min <= value <= self.soc_max:
+                    raise ValueError(
+                        f"{prefix}.types[{k}].{name} = {value} is outside the allowed range "
+                        f"[soc_min, soc_max] = [{self.soc_min}, {self.soc_max}]: a car must "
+                        f"arrive within the SOC limits of Eq. (5)"
+                    )
         if len(self.station_counts) != len(self.station_buses):
             raise ValueError(
                 f"{prefix}.station_counts has {len(self.station_counts)} stations but "
@@ -354,10 +363,18 @@ class ESSParams:
 
 @dataclass(frozen=True)
 class FlexibilityParams:
-    """Stage-2 slack and branch ampacity for Eqs. (18)-(21)."""
+    """Flexibility indices, Eqs. (18)-(21), and the second stage of Section 4.2.
+
+    ``epsilon``: stage 2 may raise the stage-1 cost by at most this fraction. ``branch_ampacity_a``:
+    I_max of Eq. (20). ``ramp_tol_kw``: guard of Eq. (18), net-load ramps smaller than this are
+    dropped. ``stage2_cost_weight``: weight of the (normalised) cost in the stage-2 objective, a
+    tie-breaker that keeps losses priced so that the cone relaxation stays exact.
+    """
 
     epsilon: float = _spec(0.0, 1.0)
     branch_ampacity_a: float = _spec(0.0, None, lo_open=True)
+    ramp_tol_kw: float = _spec(0.0, None, lo_open=True)
+    stage2_cost_weight: float = _spec(0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -464,6 +481,7 @@ def provenance_table(params: Params) -> pd.DataFrame:
     rows = []
     for path, value, unit, source in params.provenance:
         kind = source.split(":", 1)[0].strip() if ":" in source else "other"
+        kind = "override" if source.startswith("override") else kind
         rows.append(
             {"parameter": path, "value": _format_value(value), "unit": unit, "kind": kind,
              "source": source}
