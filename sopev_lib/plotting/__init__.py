@@ -8,9 +8,10 @@ white figure background, dark text), colour-blind-safe palette, units on every a
 from __future__ import annotations
 
 import matplotlib as mpl
+import matplotlib.pyplot as plt
 import seaborn as sns
 
-__all__ = ["PALETTE", "book_style"]
+__all__ = ["PALETTE", "book_style", "glue_figure"]
 
 PALETTE = sns.color_palette("colorblind")
 
@@ -28,3 +29,12 @@ def book_style() -> None:
             "figure.constrained_layout.use": True,
         }
     )
+
+
+def glue_figure(name: str, fig: mpl.figure.Figure) -> None:
+    """Glue a figure for a ``{glue:figure}`` directive and close it, so that it is not shown a
+    second time under the cell that made it (myst-nb)."""
+    from myst_nb import glue
+
+    glue(name, fig, display=False)
+    plt.close(fig)
