@@ -13,12 +13,19 @@ export PYTHONWARNINGS := ignore::UserWarning:pandapower.auxiliary
 
 OUT ?= results
 PROFILE ?= full
+# Browser test: the site it checks (make test-site SITE_DIR=_build/html for the full book) and
+# the Chromium it drives (Debian's package; Playwright never downloads a browser here).
+SITE_DIR ?= _build/ci/html
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
 
-.PHONY: help venv book book-ci test test-unit test-site bench reproduce lab lint clean distclean
+.PHONY: help venv book book-ci test test-unit test-site site-deps bench reproduce lab lint clean \
+	distclean
 
 help:
 	@echo "make book       execute every chapter with papermill and build the site (_build/html)"
-	@echo "make test       unit tests + every chapter at CI size + strict book build (+ browser test)"
+	@echo "make test       unit tests + every chapter at CI size + strict book build + browser test"
+	@echo "make test-site  open every page of SITE_DIR (default _build/ci/html) in headless Chromium"
 	@echo "make bench      performance benchmarks (benchmarks/), figures printed"
 	@echo "make reproduce  solve the paper's four plans, write results/ (OUT=DIR to change)"
 	@echo "make lab        open JupyterLab on the notebooks"
@@ -43,7 +50,23 @@ test-unit: $(STAMP)
 	$(PY) -m ruff check sopev_lib tests benchmarks scripts
 	$(PY) -m pytest
 
-test: test-unit book-ci
+# Debian's Chromium, installed when missing (CI runs as root on a fresh Debian machine).
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+# What the browser test needs: Chromium and the vendored MathJax (npm, cached in _build/vendor).
+site-deps: $(STAMP) $(CHROMIUM)
+	$(PY) scripts/stage_assets.py --fetch-mathjax
+
+# Serve the built site on 127.0.0.1 and check every page in headless Chromium (console errors,
+# failed or off-machine requests, images, equations, internal links, search, offline rendering);
+# screenshots of every page go to $(SITE_DIR)/../screenshots.
+test-site: site-deps
+	$(PY) scripts/check_site.py $(SITE_DIR)
+
+# site-deps first, so the tests of the browser test (tests/test_site_check.py) run, not skip.
+test: site-deps test-unit book-ci test-site
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py

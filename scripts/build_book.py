@@ -188,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
         stems = [s for s in stems if s in args.only]
     failed: list[dict] = []
     os.environ["SOPEV_ARTIFACTS"] = str(build_dir / "artifacts")
+    # The kernels inherit this process's environment; the Makefile exports MPLBACKEND=Agg (for
+    # tests), under which a notebook's figures produce no image output. Use the inline backend.
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     if not args.no_execute:
         print(f"Executing {len(stems)} notebook(s), profile {args.profile}:", flush=True)
         records = execute_all(stems, args.profile, executed, args.jobs)
