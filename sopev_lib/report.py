@@ -31,6 +31,7 @@ __all__ = [
     "plan_summary",
     "table4_comparison",
     "table5_comparison",
+    "table6_comparison",
     "write_results",
 ]
 
@@ -183,3 +184,33 @@ def write_results(
     path = out / "summary.json"
     path.write_text(json.dumps(summary, indent=2, default=_json_default), encoding="utf-8")
     return path
+
+
+def table6_comparison(
+    indices: Mapping[int, Any], paper: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """Table 6 beside ours: I_F (Eq. 18 as printed), I_BF (Eq. 20), F (Eq. 21), and our
+    well-defined variant (ramp coverage with all and with local resources, F_cov).
+
+    Args:
+        indices: plan number -> :class:`sopev_lib.flexibility.FlexibilityIndices`.
+    """
+    paper = paper or load_paper_results()
+    rows = []
+    for n, ix in indices.items():
+        pub = _paper_row(paper, "table6", n)
+        rows.append(
+            {
+                "plan": f"Plan {n}",
+                "I_F ours": ix.I_F,
+                "I_F paper": pub.get("I_F", np.nan),
+                "I_BF ours": ix.I_BF,
+                "I_BF paper": pub.get("I_BF", np.nan),
+                "F ours": ix.F,
+                "F paper": pub.get("F", np.nan),
+                "I_F_cov ours": ix.I_F_cov,
+                "I_F_cov_local ours": ix.I_F_cov_local,
+                "F_cov ours": ix.F_cov,
+            }
+        )
+    return pd.DataFrame(rows).set_index("plan")

@@ -232,6 +232,67 @@ class PlanningModel:
             loss_price_rmb_per_kwh=np.asarray(self.loss_price.value, dtype=float).copy(),
         )
 
+    def solve_with(
+        self,
+        objective: cp.Minimize | cp.Maximize,
+        extra_constraints: Sequence[cp.Constraint] = (),
+        **solver_options: object,
+    ) -> ModelSolution:
+        """Solve the model's constraints (plus ``extra_constraints``) for another objective.
+
+        Used by the second stage of Section 4.2 (maximise flexibility with the cost bounded).
+        The derived problem is kept per (objective, extra constraints) objects, so a re-solve
+        after changing cvxpy Parameters skips recompilation. :meth:`solve` is not affected;
+        ``ModelSolution.info.objective`` holds the value of ``objective`` and ``costs`` the cost
+        terms of the new point.
+
+        Raises:
+            InfeasiblePlanError: the derived problem has no accurate solution.
+        """
+        key = (id(objective), tuple(id(c) for c in extra_constraints))
+        derived = getattr(self, "_derived", None)
+        if derived is None:
+            derived = self._derived = {}
+        if key not in derived:
+            derived[key] = (
+                cp.Problem(objective, [*self.problem.constraints, *extra_constraints]),
+                objective,
+                tuple(extra_constraints),
+            )
+        problem = derived[key][0]
+        start = time.perf_counter()
+        try:
+            problem.solve(solver=cp.CLARABEL, **{**SOLVER_OPTIONS, **solver_options})
+            status = problem.status
+        except cp.error.SolverError as exc:
+            status = f"solver error ({exc})"
+        wall = time.perf_counter() - start
+        if status not in _OK:
+            raise InfeasiblePlanError(
+                self.plan, status, "the derived problem (solve_with) has no accurate solution"
+            )
+        stats = problem.solver_stats
+        info = SolveInfo(
+            status=status,
+            objective=float(problem.value),
+            solve_time_s=float(stats.solve_time or 0.0),
+            setup_time_s=float(stats.setup_time or 0.0),
+            compile_time_s=float(getattr(problem, "compilation_time", None) or 0.0),
+            build_time_s=0.0,
+            wall_time_s=wall,
+            iterations=int(stats.num_iters or 0),
+            n_variables=int(sum(v.size for v in problem.variables())),
+            n_constraints=int(sum(c.size for c in problem.constraints)),
+        )
+        return ModelSolution(
+            plan=self.plan,
+            devices={name: d.solution(self.ctx) for name, d in self.devices.items()},
+            network=self.network.solution(self.ctx),
+            costs={k: float(value(e)) for k, e in self.cost_terms.items()},
+            info=info,
+            loss_price_rmb_per_kwh=np.asarray(self.loss_price.value, dtype=float).copy(),
+        )
+
     def diagnose(self) -> str:
         """Why the plan failed: re-solve with soft voltage limits and name the violations."""
         if self.soft_voltage_penalty is not None:
