@@ -28,7 +28,13 @@ from sopev_lib.network import Feeder
 from sopev_lib.plans import PlanInputs
 from sopev_lib.powerflow import ACResult, run_ac_power_flow
 
-__all__ = ["marginal_losses", "path_matrix", "tie_sensitivities"]
+__all__ = [
+    "marginal_losses",
+    "path_matrix",
+    "plan1_operating_point",
+    "tie_sensitivities",
+    "tie_sensitivities_hourly",
+]
 
 
 def path_matrix(feeder: Feeder) -> np.ndarray:
@@ -59,48 +65,52 @@ def marginal_losses(feeder: Feeder, ac: ACResult) -> tuple[np.ndarray, np.ndarra
     return lam, mu
 
 
-def tie_sensitivities(
+def plan1_operating_point(inputs: PlanInputs) -> tuple[np.ndarray, np.ndarray]:
+    """Bus withdrawals (kW, kvar), (n_bus, T), of Plan 1 without control: loads plus
+    uncontrolled EV charging minus the available DG (no curtailment)."""
+    p = inputs.load_kw + inputs.ev_uncontrolled_kw - inputs.dg_available_bus_kw
+    return p, inputs.load_kvar
+
+
+def _check_args(inputs: PlanInputs, method: str, delta_kw: float, hours) -> np.ndarray:
+    if method not in ("analytic", "finite_difference"):
+        raise ValueError(f"method = {method!r}: allowed 'analytic', 'finite_difference'")
+    if not delta_kw > 0:
+        raise ValueError(f"delta_kw = {delta_kw} must be > 0")
+    hrs = np.arange(inputs.n_hours) if hours is None else np.asarray(hours, dtype=int)
+    if hrs.size == 0 or hrs.min() < 0 or hrs.max() >= inputs.n_hours:
+        raise ValueError(f"hours must lie in 0..{inputs.n_hours - 1}; got {hrs.tolist()}")
+    return hrs
+
+
+def tie_sensitivities_hourly(
     inputs: PlanInputs,
     *,
     method: str = "analytic",
     delta_kw: float = 50.0,
     hours: list[int] | np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Loss sensitivity of every tie line, ranked (1 = best SOP site).
+    """Loss sensitivity s_t of every tie in every requested hour, from one power-flow call.
 
-    Args:
-        inputs: plan inputs (feeder, profiles, EV envelopes); the operating point is Plan 1's.
-        method: ``"analytic"`` or ``"finite_difference"`` (see the module docstring).
-        delta_kw: perturbation of the finite differences (kW).
-        hours: hours to evaluate (default: all).
-
-    Returns:
-        One row per tie: ``tie``, ``active_kw_per_kw`` (daily mean of s_t), ``peak_active``
-        (largest s_t), ``peak_hour``, ``best_direction`` ("a->b": withdraw at the lower-numbered
-        end a, inject at b; at the peak hour), ``reactive_kw_per_kvar`` (analytic only, else
-        NaN), ``rank``; sorted by rank.
+    Returns a tidy table: ``tie``, ``hour``, ``active_kw_per_kw`` (s_t), ``a_to_b_better``
+    (withdrawing at the lower-numbered end a and injecting at b reduces the losses),
+    ``reactive_kw_per_kvar`` (|mu_a| + |mu_b|; analytic only, else NaN).
     """
-    if method not in ("analytic", "finite_difference"):
-        raise ValueError(f"method = {method!r}: allowed 'analytic', 'finite_difference'")
-    if not delta_kw > 0:
-        raise ValueError(f"delta_kw = {delta_kw} must be > 0")
+    hrs = _check_args(inputs, method, delta_kw, hours)
     f = inputs.feeder
-    hrs = np.arange(inputs.n_hours) if hours is None else np.asarray(hours, dtype=int)
-    if hrs.size == 0 or hrs.min() < 0 or hrs.max() >= inputs.n_hours:
-        raise ValueError(f"hours must lie in 0..{inputs.n_hours - 1}; got {hrs.tolist()}")
-    p0 = (inputs.load_kw + inputs.ev_uncontrolled_kw - inputs.dg_available_bus_kw)[:, hrs]
-    q0 = inputs.load_kvar[:, hrs]
+    p_all, q_all = plan1_operating_point(inputs)
+    p0, q0 = p_all[:, hrs], q_all[:, hrs]
     v_sub = inputs.params.network.v_substation_pu
     ties = list(f.ties)
     a_idx = f.indices_of([t.bus_a for t in ties])
     b_idx = f.indices_of([t.bus_b for t in ties])
     if method == "analytic":
         lam, mu = marginal_losses(f, run_ac_power_flow(f, p0, q0, v_sub))
-        diff = lam[a_idx] - lam[b_idx]  # dL per kW moved from b to a... sign below
-        s = np.abs(diff)
         # moving power a -> b (withdraw at a, inject at b) changes L by (lam_a - lam_b) dP
+        diff = lam[a_idx] - lam[b_idx]
+        s = np.abs(diff)
         a_to_b_better = diff < 0
-        reactive = (np.abs(mu[a_idx]) + np.abs(mu[b_idx])).mean(axis=1)
+        reactive = np.abs(mu[a_idx]) + np.abs(mu[b_idx])
     else:
         blocks = [p0]
         for a, b in zip(a_idx, b_idx, strict=True):
@@ -115,19 +125,54 @@ def tie_sensitivities(
         plus, minus = loss[1::2], loss[2::2]
         s = np.abs(plus - minus) / (2 * delta_kw)
         a_to_b_better = plus < minus
-        reactive = np.full(len(ties), np.nan)
-    peak = np.argmax(s, axis=1)
-    rows = [
+        reactive = np.full(s.shape, np.nan)
+    n_t = len(hrs)
+    return pd.DataFrame(
         {
-            "tie": tie.name,
-            "active_kw_per_kw": float(s[k].mean()),
-            "peak_active": float(s[k, peak[k]]),
-            "peak_hour": int(hrs[peak[k]]),
-            "best_direction": "a->b" if a_to_b_better[k, peak[k]] else "b->a",
-            "reactive_kw_per_kvar": float(reactive[k]),
+            "tie": np.repeat([t.name for t in ties], n_t),
+            "hour": np.tile(hrs, len(ties)),
+            "active_kw_per_kw": s.ravel(),
+            "a_to_b_better": a_to_b_better.ravel(),
+            "reactive_kw_per_kvar": reactive.ravel(),
         }
-        for k, tie in enumerate(ties)
-    ]
+    )
+
+
+def tie_sensitivities(
+    inputs: PlanInputs,
+    *,
+    method: str = "analytic",
+    delta_kw: float = 50.0,
+    hours: list[int] | np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Loss sensitivity of every tie line over the requested hours, ranked (1 = best site).
+
+    Args:
+        inputs: plan inputs (feeder, profiles, EV envelopes); the operating point is Plan 1's.
+        method: ``"analytic"`` or ``"finite_difference"`` (see the module docstring).
+        delta_kw: perturbation of the finite differences (kW).
+        hours: hours to evaluate (default: all).
+
+    Returns:
+        One row per tie: ``tie``, ``active_kw_per_kw`` (mean of s_t over the hours),
+        ``peak_active`` (largest s_t), ``peak_hour``, ``best_direction`` ("a->b": withdraw at
+        the lower-numbered end a, inject at b; at the peak hour), ``reactive_kw_per_kvar``
+        (analytic only, else NaN), ``rank``; sorted by rank.
+    """
+    hourly = tie_sensitivities_hourly(inputs, method=method, delta_kw=delta_kw, hours=hours)
+    rows = []
+    for tie, d in hourly.groupby("tie", sort=False):
+        peak = d.loc[d["active_kw_per_kw"].idxmax()]
+        rows.append(
+            {
+                "tie": tie,
+                "active_kw_per_kw": float(d["active_kw_per_kw"].mean()),
+                "peak_active": float(peak["active_kw_per_kw"]),
+                "peak_hour": int(peak["hour"]),
+                "best_direction": "a->b" if bool(peak["a_to_b_better"]) else "b->a",
+                "reactive_kw_per_kvar": float(d["reactive_kw_per_kvar"].mean()),
+            }
+        )
     df = pd.DataFrame(rows).sort_values("active_kw_per_kw", ascending=False, ignore_index=True)
     df["rank"] = np.arange(1, len(df) + 1)
     return df

@@ -25,9 +25,10 @@ from sopev_lib.powerflow import run_ac_power_flow
 __all__ = [
     "DEFAULT_GAP_TOL",
     "DEFAULT_VOLTAGE_TOL_PU",
-    "GAP_FLOOR_PU2",
+    "GAP_FLOOR_FRACTION",
     "Verification",
     "VerificationError",
+    "gap_floor_pu2",
     "relaxation_gap",
     "require_verified",
     "verify",
@@ -50,6 +51,7 @@ class Verification:
     max_relaxation_gap_rel: float
     max_relaxation_gap_rel_raw: float
     max_relaxation_gap_pu: float
+    gap_floor_kva: float
     sop_loss_excess_kw: float
     storage_simultaneous_kw: float
     ac_max_voltage_error_pu: float
@@ -64,19 +66,31 @@ class Verification:
         return out
 
 
-#: Floor of l * v_i (p.u.^2) in the relative gap: (10 kVA)^2 at a 1 MVA base, 1 % of the base
-#: flow. Below it the relative gap of a nearly idle branch measures the solver's round-off
-#: (absolute gaps ~1e-9 p.u.^2), not the relaxation; the raw ratio is reported too.
-GAP_FLOOR_PU2 = 1e-4
+#: The relative gap of a branch divides by max(l v_i, (GAP_FLOOR_FRACTION * S_max)^2), S_max
+#: being the largest branch flow |S| = sqrt(l v_i) of the solution (p.u.). A branch that carries
+#: less than 1 % of the feeder's largest flow is judged at that scale: its own ratio would
+#: measure the solver's round-off (absolute gaps ~1e-9 p.u.^2 on 8 kVA flows), not the
+#: relaxation. The raw ratio is reported too (``max_relaxation_gap_rel_raw``).
+GAP_FLOOR_FRACTION = 0.01
+
+
+def gap_floor_pu2(result: PlanResult, fraction: float = GAP_FLOOR_FRACTION) -> float:
+    """Floor of l v_i in the relative gap: (fraction * largest branch flow)^2, in p.u.^2."""
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"fraction = {fraction} must lie in [0, 1)")
+    net = result.solution.network
+    lv = net["l_pu"] * net["v_sq_pu"][result.inputs.feeder.from_idx]
+    return float((fraction * np.sqrt(max(float(lv.max()), 0.0))) ** 2)
 
 
 def relaxation_gap(
-    result: PlanResult, floor_pu2: float = GAP_FLOOR_PU2
+    result: PlanResult, floor_pu2: float | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Absolute (p.u.^2) and relative gaps l v_i - P^2 - Q^2 per branch and hour, (n_br, T).
 
-    The relative gap divides by max(l v_i, floor_pu2); ``floor_pu2=0`` gives the raw ratio
-    (with 1e-30 guarding branches without any flow).
+    The relative gap divides by max(l v_i, floor_pu2), the floor defaulting to
+    :func:`gap_floor_pu2`; ``floor_pu2=0`` gives the raw ratio (with 1e-30 guarding branches
+    without any flow).
     """
     net = result.solution.network
     base = result.inputs.feeder.base_kva
@@ -85,7 +99,8 @@ def relaxation_gap(
     q = net["q_kvar"] / base
     lv = net["l_pu"] * net["v_sq_pu"][f.from_idx]
     gap = lv - p**2 - q**2
-    return gap, gap / np.maximum(lv, max(floor_pu2, 1e-30))
+    floor = gap_floor_pu2(result) if floor_pu2 is None else floor_pu2
+    return gap, gap / np.maximum(lv, max(floor, 1e-30))
 
 
 def verify(
@@ -156,6 +171,7 @@ def verify(
         max_relaxation_gap_rel=max_rel,
         max_relaxation_gap_rel_raw=float(np.max(np.abs(relaxation_gap(result, 0.0)[1]))),
         max_relaxation_gap_pu=float(np.max(np.abs(gap_abs))),
+        gap_floor_kva=float(np.sqrt(gap_floor_pu2(result)) * result.inputs.feeder.base_kva),
         sop_loss_excess_kw=excess,
         storage_simultaneous_kw=simultaneous,
         ac_max_voltage_error_pu=v_err,

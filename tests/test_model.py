@@ -172,3 +172,11 @@ def test_fixed_sop_capacity(inputs) -> None:
         assert result.sop_capacity_kva[site] == pytest.approx(kva, abs=1e-4)
     with pytest.raises(ValueError, match="not SOP sites"):
         solve_plan(2, inputs, fixed_sop_kva={"9-15": 10.0})
+
+
+def test_violation_ranges_are_compact() -> None:
+    from sopev_lib.model.problem import _ranges
+
+    assert _ranges([12, 3, 4, 5, 9, 11]) == "3-5, 9, 11-12"
+    assert _ranges([7]) == "7"
+    assert _ranges([]) == ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -133,3 +134,27 @@ def test_sensitivity_siting_picks_the_papers_sites(inputs) -> None:
     assert ratio.between(0.7, 1.05).all()
     with pytest.raises(ValueError, match="method"):
         tie_sensitivities(inputs, method="guess")
+
+
+def test_gap_floor_scales_with_the_feeder(reproduction) -> None:
+    from sopev_lib.validate import GAP_FLOOR_FRACTION, gap_floor_pu2
+
+    result = reproduction.results[1]
+    net = result.solution.network
+    s_max = np.sqrt((net["l_pu"] * net["v_sq_pu"][result.inputs.feeder.from_idx]).max())
+    assert gap_floor_pu2(result) == pytest.approx((GAP_FLOOR_FRACTION * s_max) ** 2)
+    raw = relaxation_gap(result, floor_pu2=0.0)[1]
+    floored = relaxation_gap(result)[1]
+    assert np.all(np.abs(floored) <= np.abs(raw) + 1e-15)
+    with pytest.raises(ValueError, match="fraction"):
+        gap_floor_pu2(result, fraction=1.5)
+
+
+def test_hourly_siting_table_matches_the_ranking(inputs) -> None:
+    from sopev_lib.siting import tie_sensitivities_hourly
+
+    hourly = tie_sensitivities_hourly(inputs, hours=[3, 19])
+    assert len(hourly) == 2 * len(inputs.feeder.ties)
+    daily = tie_sensitivities(inputs, hours=[3, 19]).set_index("tie")
+    means = hourly.groupby("tie").active_kw_per_kw.mean()
+    np.testing.assert_allclose(means[daily.index], daily.active_kw_per_kw)

@@ -168,8 +168,10 @@ class PlanningModel:
     # ----- data updates (DPP: no recompilation) ------------------------------------------
     def set_loss_price(self, loss_price_rmb_per_kwh: np.ndarray) -> None:
         price = np.asarray(loss_price_rmb_per_kwh, dtype=float)
-        if price.shape != (self.ctx.n_hours,) or np.any(price < 0) or not np.all(
-            np.isfinite(price)
+        if (
+            price.shape != (self.ctx.n_hours,)
+            or np.any(price < 0)
+            or not np.all(np.isfinite(price))
         ):
             raise ValueError(
                 f"{self.plan}: loss_price_rmb_per_kwh must be {self.ctx.n_hours} finite values "
@@ -294,7 +296,13 @@ class PlanningModel:
         )
 
     def diagnose(self) -> str:
-        """Why the plan failed: re-solve with soft voltage limits and name the violations."""
+        """Why the plan failed: a phase-1 problem names the voltage limits that must give.
+
+        The voltage limits are made soft and the total violation (squared-voltage slack,
+        weighted by the days each hour stands for) is minimised, with the plan's cost added at
+        a weight of 1e-6 so that losses stay priced and the cone relaxation stays meaningful.
+        The buses and hours whose slack is active are the binding limits.
+        """
         if self.soft_voltage_penalty is not None:
             return (
                 "infeasible even with soft voltage limits: check substation power limits, "
@@ -309,17 +317,21 @@ class PlanningModel:
                 n_hours=self.ctx.n_hours,
                 loss_price_rmb_per_kwh=np.asarray(self.loss_price.value),
                 days_per_year=self.ctx.days_per_year,
-                soft_voltage_penalty=1e4,
+                soft_voltage_penalty=1.0,
                 hour_weights=self.ctx.hour_weights,
                 day_length=self.ctx.day_length,
                 **self._config,
             )
+            weights = soft.ctx.hour_weights / max(float(soft.ctx.hour_weights.mean()), 1e-12)
+            violation = cp.sum((soft.v_slack_low + soft.v_slack_high) @ weights)
+            cost = sum(e for k, e in soft.cost_terms.items() if k != "C_PEN")
+            phase1 = cp.Problem(cp.Minimize(violation + 1e-6 * cost), soft.problem.constraints)
             with warnings.catch_warnings():  # a diagnosis needs the violations, not precision
                 warnings.simplefilter("ignore", UserWarning)
-                soft.problem.solve(solver=cp.CLARABEL, **SOLVER_OPTIONS)
+                phase1.solve(solver=cp.CLARABEL, **SOLVER_OPTIONS)
         except Exception as exc:  # the diagnosis must never hide the original failure
             return f"diagnosis failed ({type(exc).__name__}: {exc})"
-        if soft.problem.status not in _OK:
+        if phase1.status not in _OK:
             return soft.diagnose()
         return soft.voltage_violation_text()
 
@@ -341,41 +353,53 @@ class PlanningModel:
         pen = penalty * cp.sum((self.v_slack_low + self.v_slack_high) @ weights)
         return kept, pen
 
-    def voltage_violations(self, tol: float = 1e-6) -> list[tuple[int, int, float]]:
-        """(bus, hour, voltage p.u.) where a soft limit is violated (soft-limit mode only)."""
+    def _violations(self, tol: float) -> list[tuple[int, int, float, str]]:
+        """(bus, hour, voltage p.u., "lower"/"upper") for every active slack (soft mode)."""
         if self.soft_voltage_penalty is None:
             return []
         v = np.sqrt(np.maximum(value(self.network.v), 0.0))
-        low = value(self.v_slack_low) > tol
-        high = value(self.v_slack_high) > tol
         out = []
-        for mask in (low, high):
-            for i, t in zip(*np.nonzero(mask), strict=True):
-                out.append((int(self.feeder.bus[i + 1]), int(t), float(v[i + 1, t])))
+        for side, slack in (("lower", self.v_slack_low), ("upper", self.v_slack_high)):
+            for i, t in zip(*np.nonzero(value(slack) > tol), strict=True):
+                out.append((int(self.feeder.bus[i + 1]), int(t), float(v[i + 1, t]), side))
         return out
 
-    def voltage_violation_text(self) -> str:
-        viol = self.voltage_violations()
+    def voltage_violations(self, tol: float = 1e-6) -> list[tuple[int, int, float]]:
+        """(bus, hour, voltage p.u.) where a soft limit is violated (soft-limit mode only);
+        ``tol`` is the slack (p.u. of squared voltage) above which a limit counts as violated."""
+        return [(b, t, v) for b, t, v, _ in self._violations(tol)]
+
+    def voltage_violation_text(self, tol: float = 1e-6) -> str:
+        viol = self._violations(tol)
         if not viol:
             return (
                 "no voltage limit needs relaxing: check the substation limits and the "
                 "storage/SOP bounds"
             )
-        lo, hi = self.network.v_min_pu, self.network.v_max_pu
-        under = [x for x in viol if x[2] < lo]
-        over = [x for x in viol if x[2] >= lo]
+        limits = {"lower": self.network.v_min_pu, "upper": self.network.v_max_pu}
         parts = []
-        for label, items, limit in (("lower", under, lo), ("upper", over, hi)):
+        for side in ("lower", "upper"):
+            items = [x for x in viol if x[3] == side]
             if not items:
                 continue
-            buses = sorted({b for b, _, _ in items})
-            hours = sorted({t for _, t, _ in items})
-            worst = min(items, key=lambda x: x[2]) if label == "lower" else max(
-                items, key=lambda x: x[2]
-            )
+            buses = sorted({b for b, _, _, _ in items})
+            hours = sorted({t for _, t, _, _ in items})
+            pick = min if side == "lower" else max
+            worst = pick(items, key=lambda x: x[2])
             parts.append(
-                f"the {label} voltage limit {limit:.3f} p.u. binds at buses {buses} in hours "
-                f"{hours} (with the limit relaxed, bus {worst[0]} reaches {worst[2]:.4f} p.u. "
-                f"at hour {worst[1]})"
+                f"the {side} voltage limit {limits[side]:.3f} p.u. binds at buses "
+                f"{_ranges(buses)} in hours {_ranges(hours)} (with the limit relaxed, "
+                f"bus {worst[0]} reaches {worst[2]:.4f} p.u. at hour {worst[1]})"
             )
         return "; ".join(parts)
+
+
+def _ranges(values: Sequence[int]) -> str:
+    """``[3, 4, 5, 9, 11, 12]`` -> ``"3-5, 9, 11-12"``."""
+    out: list[str] = []
+    for v in sorted(values):
+        if out and v == int(out[-1].split("-")[-1]) + 1:
+            out[-1] = f"{out[-1].split('-')[0]}-{v}"
+        else:
+            out.append(str(v))
+    return ", ".join(out)
