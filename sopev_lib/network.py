@@ -8,6 +8,7 @@ Tie lines are named ``"low-high"`` as in the paper (``"12-22"``).
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ import scipy.sparse as sp
 from sopev_lib.params import Params
 from sopev_lib.paths import data_dir
 
-__all__ = ["Feeder", "Tie", "load_feeder", "tie_name"]
+__all__ = ["PANDAPOWER_FEEDERS", "Feeder", "Tie", "load_feeder", "tie_name"]
 
 
 def tie_name(bus_a: int, bus_b: int) -> str:
@@ -632,22 +633,53 @@ def _check_radial(feeder: Feeder) -> None:
         raise ValueError(f"feeder {feeder.name!r}: branches are not oriented as a radial tree")
 
 
-def load_feeder(params: Params | None = None, folder: str | Path | None = None) -> Feeder:
-    """The feeder named by ``params.network.feeder`` (the IEEE 33-bus system of ref [28]).
+def _cigre_mv():  # -> pandapowerNet
+    """pandapower's CIGRE medium-voltage benchmark without DER, switches as published (S1, S2,
+    S3 open): a radial network of two 20 kV feeders under one 110 kV substation."""
+    import pandapower.networks as pn
 
-    Reads ``data/<feeder>/buses.csv`` and ``branches.csv``; tie lines listed in
-    ``params.network.tie_lines`` must be the out-of-service branches of the file.
+    return pn.create_cigre_network_mv(with_der=False)
+
+
+#: Feeders built from a network that pandapower ships (``network.feeder`` choices besides the
+#: CSV data under ``data/``).
+PANDAPOWER_FEEDERS = {"cigre_mv": _cigre_mv}
+
+
+@functools.lru_cache(maxsize=8)
+def _pandapower_feeder(name: str, base_kva: float) -> Feeder:
+    """The feeder of ``PANDAPOWER_FEEDERS[name]``, built once per process (a Feeder is
+    immutable; pandapower takes seconds to create a network)."""
+    return Feeder.from_pandapower(PANDAPOWER_FEEDERS[name](), name=name, base_kva=base_kva)
+
+
+def load_feeder(params: Params | None = None, folder: str | Path | None = None) -> Feeder:
+    """The feeder named by ``params.network.feeder``.
+
+    ``"ieee33"`` (the IEEE 33-bus system of ref [28]) reads ``data/<feeder>/buses.csv`` and
+    ``branches.csv`` (or those of ``folder``). ``"cigre_mv"`` builds pandapower's CIGRE MV
+    benchmark with :meth:`Feeder.from_pandapower` (chapter 8); ``network.base_kv`` must then be
+    its substation voltage, 110 kV. Tie lines listed in ``params.network.tie_lines`` must be
+    tie lines (open branches) of the feeder.
     """
     from sopev_lib.params import load_params
 
     params = params or load_params()
     net = params.network
-    base = Path(folder) if folder is not None else data_dir() / net.feeder
-    buses = pd.read_csv(base / "buses.csv")
-    branches = pd.read_csv(base / "branches.csv")
-    feeder = Feeder.from_tables(
-        buses, branches, base_kv=net.base_kv, base_kva=net.base_kva, name=net.feeder
-    )
+    if folder is None and net.feeder in PANDAPOWER_FEEDERS:
+        feeder = _pandapower_feeder(net.feeder, float(net.base_kva))
+        if not np.isclose(feeder.base_kv, net.base_kv):
+            raise ValueError(
+                f"network.base_kv = {net.base_kv} kV: feeder {net.feeder!r} has its substation "
+                f"at {feeder.base_kv:g} kV; set network.base_kv to {feeder.base_kv:g}"
+            )
+    else:
+        base = Path(folder) if folder is not None else data_dir() / net.feeder
+        buses = pd.read_csv(base / "buses.csv")
+        branches = pd.read_csv(base / "branches.csv")
+        feeder = Feeder.from_tables(
+            buses, branches, base_kv=net.base_kv, base_kva=net.base_kva, name=net.feeder
+        )
     names = {t.name for t in feeder.ties}
     unknown = set(net.tie_lines) - names
     if unknown:

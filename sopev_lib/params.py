@@ -154,7 +154,7 @@ def _is_leaf(entry: Any) -> bool:
 class NetworkParams:
     """Feeder, voltage limits and substation (ref [28]; limits are assumptions, see YAML)."""
 
-    feeder: str = _spec(choices=("ieee33",))
+    feeder: str = _spec(choices=("ieee33", "cigre_mv"))
     base_kv: float = _spec(0.0, None, lo_open=True)
     base_kva: float = _spec(0.0, None, lo_open=True)
     v_substation_pu: float = _spec(0.9, 1.1)
