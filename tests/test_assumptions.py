@@ -1,0 +1,98 @@
+"""The registry of alternative readings and the one-at-a-time study (sopev_lib.assumptions)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sopev_lib.assumptions import (
+    ALTERNATIVES,
+    NOT_VARIED,
+    alternatives_table,
+    assumption_table,
+    cost_without_sop_losses,
+    run_alternatives,
+    select_alternatives,
+)
+from sopev_lib.economics import cost_breakdown
+from sopev_lib.model import InfeasiblePlanError
+from sopev_lib.params import load_params, provenance_table
+from sopev_lib.plans import ModelCache, prepare_inputs
+
+
+@pytest.fixture(scope="module")
+def small():
+    """Parameters and inputs with a short Monte Carlo forecast (fast envelopes)."""
+    params = load_params(overrides={"ev.forecast_days": 5})
+    return params, prepare_inputs(params)
+
+
+def test_registry_is_valid(small) -> None:
+    params, _ = small
+    keys = [a.key for a in ALTERNATIVES]
+    assert len(keys) == len(set(keys))
+    known = {row[0] for row in params.provenance}
+    for alt in ALTERNATIVES:
+        assert set(alt.parameters) <= known, alt.key
+        ov = alt.resolve(params)
+        assert set(ov) <= set(alt.parameters), alt.key
+        if ov:
+            load_params(overrides=ov)  # every reading is an allowed value
+    assert set(NOT_VARIED) <= known
+    half = next(a for a in ALTERNATIVES if a.key == "ess_half").resolve(params)
+    assert half["ess.energy_cost_rmb_per_kwh"] == 0.5 * params.ess.energy_cost_rmb_per_kwh
+    avg = next(a for a in ALTERNATIVES if a.key == "load_average").resolve(params)
+    assert avg["profiles.load_scale"] > 1.0  # the curve's mean is below its peak
+
+
+def test_select() -> None:
+    core = select_alternatives("core")
+    assert core and all(a.core for a in core)
+    assert len(select_alternatives("all")) == len(ALTERNATIVES)
+    assert [a.key for a in select_alternatives("crf, loss_flat")] == ["crf", "loss_flat"]
+    with pytest.raises(ValueError, match="allowed"):
+        select_alternatives("crf, nonsense")
+
+
+def test_one_at_a_time_records_infeasible_plans(small) -> None:
+    params, inputs = small
+    chosen = select_alternatives("v_sub_1.00, crf")
+    default, runs = run_alternatives(chosen, params=params, base_inputs=inputs,
+                                     cache=ModelCache(), plans=(1, 2))
+    assert not default.failed and default.total(2) < default.total(1)
+    vsub, crf = runs
+    assert vsub.failed == [1]
+    assert isinstance(vsub.results[1], InfeasiblePlanError)
+    assert np.isnan(vsub.saving_pct(2))
+    assert vsub.overrides == {"network.v_substation_pu": 1.0}
+    # the capital recovery factor makes SOP capacity dearer: less of it, the same Plan 1
+    assert crf.total(1) == pytest.approx(default.total(1), rel=1e-6)
+    assert crf.sop_kva(2) < default.sop_kva(2)
+    table = alternatives_table(default, runs, plans=(1, 2))
+    assert list(table["key"]) == ["defaults", "v_sub_1.00", "crf"]
+    assert table.loc[1, "status"] == "infeasible: Plan 1"
+    assert "lower voltage limit" in table.loc[1, "note"]
+    assert table.loc[2, "change of Plan 2 saving (pp)"] < 0
+    prov = provenance_table(params)
+    assumed = prov.query("kind == 'assumed'")["parameter"].tolist()
+    at = assumption_table(params, runs, default)
+    # the overridden ev.forecast_days keeps its place: its default is an assumption
+    assert sorted(at["parameter"]) == sorted([*assumed, "ev.forecast_days"])
+    row = at.set_index("parameter").loc["ev.forecast_days"]
+    assert row["value"] == "5 (overridden in this build)"
+    assert row["reason"].startswith("number of Monte Carlo days")
+    effect = dict(zip(at["parameter"], at["effect"], strict=True))
+    assert "infeasible: Plan 1" in effect["network.v_substation_pu"]
+    assert "not run in this build" in effect["network.v_min_pu"]
+    assert effect["network.base_kva"] == NOT_VARIED["network.base_kva"]
+
+
+def test_sop_losses_out_of_nlc(reproduction) -> None:
+    r2 = reproduction.results[2]
+    full, out = cost_breakdown(r2), cost_without_sop_losses(r2)
+    sop_loss_kwh = float(r2.device("sop")["loss_kw"].sum())
+    assert sop_loss_kwh > 0
+    assert 0 < full["C_NLC"] - out["C_NLC"] < full["C_NLC"]
+    assert full["total"] - out["total"] == pytest.approx(full["C_NLC"] - out["C_NLC"])
+    r1 = reproduction.results[1]  # no SOP: nothing to take out
+    assert cost_without_sop_losses(r1)["total"] == pytest.approx(cost_breakdown(r1)["total"])
