@@ -11,8 +11,7 @@ the effect of its alternative, or why none was run (:data:`NOT_VARIED`).
 An alternative that makes a plan infeasible is a result, not a failure: the plan is recorded
 with the solver's diagnosis (:class:`~sopev_lib.model.InfeasiblePlanError`). An alternative may
 instead relax the voltage limits (``soft_voltage_penalty``), in which case the penalty is left
-out of the costs and the violations are reported, or may be an accounting reading that only
-re-prices a solved plan (``recost``).
+out of the costs and the violations are reported.
 
 Money in 10^4 RMB per year; savings in % of the same alternative's Plan 1 cost; capacities in kVA.
 """
@@ -30,7 +29,6 @@ import pandas as pd
 from sopev_lib.economics import cost_breakdown
 from sopev_lib.ev import planning_envelopes
 from sopev_lib.model import InfeasiblePlanError
-from sopev_lib.model.costs import RMB_PER_UNIT
 from sopev_lib.params import Params, load_params, provenance_table
 from sopev_lib.plans import PLANS, ModelCache, PlanInputs, PlanResult, prepare_inputs, solve_plan
 from sopev_lib.profiles import load_profiles
@@ -45,7 +43,6 @@ __all__ = [
     "AlternativeRun",
     "alternatives_table",
     "assumption_table",
-    "cost_without_sop_losses",
     "run_alternatives",
     "select_alternatives",
 ]
@@ -53,23 +50,6 @@ __all__ = [
 #: Soft voltage limits: 10^4 RMB per year per p.u. of squared-voltage slack and hour (the value
 #: of chapter 4); large enough that a plan violates a limit only where it cannot do otherwise.
 SOFT_PENALTY = 1000.0
-
-
-def cost_without_sop_losses(result: PlanResult) -> dict[str, float]:
-    """Cost terms (10^4 RMB/yr) with the SOP converters' losses taken out of C_NLC.
-
-    Eq. (17) prices the branch losses ``P_ij^loss`` only, while Eq. (14) adds the SOP's losses
-    to its configuration cost; the default (``economics.sop_loss_in_nlc: true``) reports them in
-    C_NLC. This accounting reading removes them (the dispatch is not re-optimised).
-    """
-    c = dict(cost_breakdown(result))
-    sop = result.device("sop")
-    if sop:
-        hourly = result.solution.loss_price_rmb_per_kwh * sop["loss_kw"].sum(axis=0)  # RMB/h
-        extra = float(np.sum(result.inputs.hour_weights * hourly) / RMB_PER_UNIT)
-        c["C_NLC"] -= extra
-        c["total"] -= extra
-    return c
 
 
 @dataclass(frozen=True)
@@ -86,8 +66,6 @@ class Alternative:
         core: part of the reduced (CI-sized) study.
         soft_voltage_penalty: solve with soft voltage limits at this penalty (10^4 RMB per p.u.
             of squared-voltage slack, hour and year); ``None`` for hard limits.
-        recost: an accounting reading: re-price each solved plan with this function instead of
-            :func:`~sopev_lib.economics.cost_breakdown` (the optimisation is unchanged).
     """
 
     key: str
@@ -97,7 +75,6 @@ class Alternative:
     reason: str
     core: bool = True
     soft_voltage_penalty: float | None = None
-    recost: Callable[[PlanResult], dict[str, float]] | None = None
 
     def resolve(self, params: Params) -> dict[str, Any]:
         """The overrides for ``params`` (validated by :func:`load_params`)."""
@@ -178,10 +155,10 @@ ALTERNATIVES: tuple[Alternative, ...] = (
         {"economics.loss_price": "flat"}, "Eq. (17) has one price c_loss, not an hourly one",
     ),
     Alternative(
-        "sop_loss_out", "SOP losses left out of C_NLC (accounting only)",
-        ("economics.sop_loss_in_nlc",), {},
-        "Eq. (17) prices branch losses only; the model does not read this parameter, so the "
-        "reading is applied to the solved plans", recost=cost_without_sop_losses,
+        "sop_loss_out", "SOP losses left out of C_NLC",
+        ("economics.sop_loss_in_nlc",), {"economics.sop_loss_in_nlc": False},
+        "Eq. (17) prices branch losses only; Eq. (14) adds the SOP's losses to its own "
+        "configuration cost, which Table 5 has no column for",
     ),
     Alternative(
         "ess_half", "conventional storage at half our price",
@@ -325,7 +302,6 @@ def _solve_run(
     start = time.perf_counter()
     run = AlternativeRun(alternative=alt, overrides=overrides, results={})
     soft = alt.soft_voltage_penalty if alt is not None else None
-    recost = alt.recost if alt is not None and alt.recost is not None else cost_breakdown
     for n in plans:
         try:
             if soft is None:
@@ -339,7 +315,7 @@ def _solve_run(
             run.results[n] = exc
             continue
         run.results[n] = res
-        run.costs[n] = recost(res)
+        run.costs[n] = cost_breakdown(res)
         check = verify(res, ac=False)
         run.verified[n] = bool(check.passed)
         if not check.passed:
@@ -441,9 +417,7 @@ def alternatives_table(
             "key": "defaults" if alt is None else alt.key,
             "alternative": run.label,
             "parameters": "" if alt is None else ", ".join(alt.parameters),
-            "values": ", ".join(f"{k} = {_fmt(v)}" for k, v in run.overrides.items()) or (
-                ", ".join(alt.parameters) + " read the other way (accounting)"
-                if alt is not None and alt.recost is not None else ""),
+            "values": ", ".join(f"{k} = {_fmt(v)}" for k, v in run.overrides.items()),
             "status": _status(run),
             f"Plan {first} cost": run.total(first),
             f"Plan {last} cost": run.total(last),

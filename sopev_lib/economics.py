@@ -7,7 +7,8 @@ year, the unit of Tables 4 and 5.
 - C_SI: SOP investment, Eq. (12) (+ Plan 3's battery investment, annualised the same way).
 - C_OMS: SOP operation and maintenance, Eq. (13) (+ battery O&M).
 - C_PC: purchase from the upstream grid at the time-of-use tariff, Eq. (16).
-- C_NLC: network losses (branches + SOP converters, Eq. 14) at the loss price c_loss, Eq. (17).
+- C_NLC: network losses (branches, and the SOP converters per ``economics.sop_loss_in_nlc``,
+  Eq. 14) at the loss price c_loss, Eq. (17).
 
 Eq. (15) adds C_NLC to C_PC although the energy lost is also bought through C_PC:
 :func:`loss_double_count` gives the size of that double count.
@@ -42,11 +43,14 @@ def _annual(result: PlanResult, hourly_rmb: np.ndarray) -> float:
     return float(np.sum(result.inputs.hour_weights * hourly_rmb) / RMB_PER_UNIT)
 
 
-def total_losses_kw(result: PlanResult) -> np.ndarray:
-    """Branch plus SOP converter losses per hour (kW), shape (T,)."""
+def total_losses_kw(result: PlanResult, include_sop: bool | None = None) -> np.ndarray:
+    """Branch plus (by default, per ``economics.sop_loss_in_nlc``) SOP converter losses per
+    hour (kW), shape (T,): the losses that C_NLC prices."""
+    if include_sop is None:
+        include_sop = result.inputs.params.economics.sop_loss_in_nlc
     loss = result.solution.network["loss_kw"].sum(axis=0)
     sop = result.device("sop")
-    if sop:
+    if sop and include_sop:
         loss = loss + sop["loss_kw"].sum(axis=0)
     return loss
 

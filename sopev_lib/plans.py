@@ -304,6 +304,7 @@ def build_model(
         soft_voltage_penalty=soft_voltage_penalty,
         hour_weights=inputs.hour_weights,
         day_length=inputs.day_length,
+        device_losses_in_nlc=inputs.params.economics.sop_loss_in_nlc,
     )
 
 
@@ -331,6 +332,7 @@ def _signature(
         (p.ess.eta_ch, p.ess.eta_dis, p.ess.soc_min, p.ess.soc_max, p.ess.om_factor),
         p.ess.max_energy_kwh,
         p.economics.days_per_year,
+        p.economics.sop_loss_in_nlc,
         inputs.day_weights,
         soft,
         None if fixed is None else tuple(sorted(fixed.items())),

@@ -10,14 +10,13 @@ from sopev_lib.assumptions import (
     NOT_VARIED,
     alternatives_table,
     assumption_table,
-    cost_without_sop_losses,
     run_alternatives,
     select_alternatives,
 )
-from sopev_lib.economics import cost_breakdown
+from sopev_lib.economics import cost_breakdown, total_losses_kw
 from sopev_lib.model import InfeasiblePlanError
 from sopev_lib.params import load_params, provenance_table
-from sopev_lib.plans import ModelCache, prepare_inputs
+from sopev_lib.plans import ModelCache, prepare_inputs, solve_plan
 
 
 @pytest.fixture(scope="module")
@@ -87,12 +86,16 @@ def test_one_at_a_time_records_infeasible_plans(small) -> None:
     assert effect["network.base_kva"] == NOT_VARIED["network.base_kva"]
 
 
-def test_sop_losses_out_of_nlc(reproduction) -> None:
-    r2 = reproduction.results[2]
-    full, out = cost_breakdown(r2), cost_without_sop_losses(r2)
-    sop_loss_kwh = float(r2.device("sop")["loss_kw"].sum())
+def test_sop_losses_out_of_nlc(inputs) -> None:
+    """economics.sop_loss_in_nlc = false leaves the converters' losses out of C_NLC, in the
+    objective and in the breakdown alike."""
+    params = inputs.params.replace(**{"economics.sop_loss_in_nlc": False})
+    out_inputs = prepare_inputs(params, feeder=inputs.feeder, envelopes=inputs.envelopes)
+    r_in, r_out = solve_plan(2, inputs), solve_plan(2, out_inputs)
+    sop_loss_kwh = float(r_out.device("sop")["loss_kw"].sum())
     assert sop_loss_kwh > 0
-    assert 0 < full["C_NLC"] - out["C_NLC"] < full["C_NLC"]
-    assert full["total"] - out["total"] == pytest.approx(full["C_NLC"] - out["C_NLC"])
-    r1 = reproduction.results[1]  # no SOP: nothing to take out
-    assert cost_without_sop_losses(r1)["total"] == pytest.approx(cost_breakdown(r1)["total"])
+    c_out = cost_breakdown(r_out)
+    assert c_out["total"] == pytest.approx(r_out.objective, rel=1e-9)
+    branch_only = total_losses_kw(r_out, include_sop=False)
+    np.testing.assert_allclose(total_losses_kw(r_out), branch_only)
+    assert c_out["total"] < cost_breakdown(r_in)["total"]

@@ -102,6 +102,9 @@ class PlanningModel:
             10^4 RMB per p.u. of squared-voltage violation and hour (soft-limit mode).
         hour_weights, day_length: several representative days in one horizon (see
             :class:`~sopev_lib.model.core.BuildContext`); default one day of ``n_hours``.
+        device_losses_in_nlc: price the devices' own losses (SOP converters, Eq. 14) with the
+            network losses in C_NLC (Eq. 17); if false, only branch losses are priced there
+            (the energy is still bought through C_PC).
     """
 
     def __init__(
@@ -119,6 +122,7 @@ class PlanningModel:
         soft_voltage_penalty: float | None = None,
         hour_weights: np.ndarray | None = None,
         day_length: int | None = None,
+        device_losses_in_nlc: bool = True,
     ) -> None:
         start = time.perf_counter()
         names = [d.name for d in devices]
@@ -135,6 +139,7 @@ class PlanningModel:
             day_length=day_length,
         )
         self.soft_voltage_penalty = soft_voltage_penalty
+        self.device_losses_in_nlc = device_losses_in_nlc
         self._config = {
             "v_min_pu": v_min_pu,
             "v_max_pu": v_max_pu,
@@ -157,7 +162,7 @@ class PlanningModel:
         self.set_loss_price(loss_price_rmb_per_kwh)
         losses = self.network.loss_pu
         for d in devices:
-            if d.losses_pu is not None:
+            if d.losses_pu is not None and device_losses_in_nlc:
                 losses = losses + d.losses_pu
         self.total_loss_pu = losses
         terms: dict[str, cp.Expression] = {}
@@ -339,6 +344,7 @@ class PlanningModel:
                 soft_voltage_penalty=1.0,
                 hour_weights=self.ctx.hour_weights,
                 day_length=self.ctx.day_length,
+                device_losses_in_nlc=self.device_losses_in_nlc,
                 **self._config,
             )
             weights = soft.ctx.hour_weights / max(float(soft.ctx.hour_weights.mean()), 1e-12)
