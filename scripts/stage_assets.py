@@ -381,9 +381,12 @@ def generic_artifact(name: str, data: Any) -> list[str]:
         out += [md_table(["Key", "Value"], rows), ""]
         return out
     text = json.dumps(data, indent=2)
+    language = "json"
     if len(text) > 6000:
+        # a truncated excerpt is no longer valid JSON: the JSON lexer would warn (and -W fail)
         text = text[:6000] + "\n... (truncated; download the file for the rest)"
-    out += ["```json", text, "```", ""]
+        language = "text"
+    out += [f"```{language}", text, "```", ""]
     return out
 
 

@@ -170,3 +170,13 @@ def test_nested_artifact_is_flattened_into_a_table() -> None:
     # Shapes that do not fit a key/value table are shown as JSON.
     md = "\n".join(stage_assets.generic_artifact("rows", {"rows": [{"a": 1}]}))
     assert "```json" in md
+
+
+def test_large_artifact_is_shown_as_text_not_broken_json() -> None:
+    """A truncated JSON excerpt must not be fenced as JSON (its lexer warns; -W fails)."""
+    data = {"rows": [{"i": i, "values": list(range(20))} for i in range(400)]}
+    lines = stage_assets.generic_artifact("big", data)
+    assert "```text" in lines and "```json" not in lines
+    assert any("truncated" in line for line in lines)
+    small = stage_assets.generic_artifact("small", {"rows": [1, 2, 3]})
+    assert "```json" in small or any("|" in line for line in small)
