@@ -401,14 +401,26 @@ class Params:
 _SECTIONS = {f.name: f.type for f in fields(Params) if f.name not in ("source_file", "provenance")}
 
 
+#: Parsed parameter files keyed by (path, modification time, size): parsing the YAML is most of
+#: the time of :func:`load_params`, which sweeps call once per point.
+_RAW_CACHE: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+
 def _read_raw(path: Path) -> dict[str, Any]:
+    """The parsed YAML of ``path`` (a fresh deep copy; the parse is cached until the file
+    changes)."""
     if not path.is_file():
         raise ValueError(f"parameter file {path} does not exist")
-    with path.open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
-    if not isinstance(raw, dict):
-        raise ValueError(f"parameter file {path}: expected a mapping of sections at the top")
-    return raw
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _RAW_CACHE:
+        with path.open(encoding="utf-8") as fh:
+            raw = yaml.safe_load(fh)
+        if not isinstance(raw, dict):
+            raise ValueError(f"parameter file {path}: expected a mapping of sections at the top")
+        _RAW_CACHE.clear()  # one file at a time is the common case; keep memory bounded
+        _RAW_CACHE[key] = raw
+    return copy.deepcopy(_RAW_CACHE[key])
 
 
 def _apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> None:
@@ -457,7 +469,6 @@ def load_params(
     """
     file = Path(path) if path is not None else data_dir() / "params.yaml"
     raw = _read_raw(file)
-    raw = copy.deepcopy(raw)
     if overrides:
         _apply_overrides(raw, overrides)
     unknown = set(raw) - set(_SECTIONS)

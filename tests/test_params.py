@@ -147,3 +147,19 @@ def test_missing_file(tmp_path) -> None:
 def test_params_are_frozen(params: Params) -> None:
     with pytest.raises(AttributeError):
         params.network.v_min_pu = 0.9  # type: ignore[misc]
+
+
+def test_parsed_file_cache_follows_edits(tmp_path) -> None:
+    """load_params caches the parsed YAML, but an edited file is read again."""
+    import os
+
+    path = tmp_path / "params.yaml"
+    text = (data_dir() / "params.yaml").read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    assert load_params(path).ev.seed == 2025
+    path.write_text(text.replace("value: 2025", "value: 7", 1), encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert load_params(path).ev.seed == 7
+    # a returned object never shares state with the cache
+    assert load_params(path).ev.seed == 7
