@@ -32,16 +32,16 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def toc_notebooks(toc_path: Path) -> list[str]:
-    """Stems of the notebooks under notebooks/ named in the table of contents, in order."""
-    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
+def toc_docnames(toc: object) -> list[str]:
+    """Every ``root:`` and ``file:`` entry of a table of contents, in order, without suffix."""
     found: list[str] = []
 
     def walk(node: object) -> None:
         if isinstance(node, dict):
-            file = node.get("file")
-            if isinstance(file, str) and file.startswith("notebooks/"):
-                found.append(Path(file).name.removesuffix(".ipynb"))
+            for key in ("root", "file"):
+                entry = node.get(key)
+                if isinstance(entry, str):
+                    found.append(entry.removesuffix(".ipynb").removesuffix(".md"))
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -50,6 +50,12 @@ def toc_notebooks(toc_path: Path) -> list[str]:
 
     walk(toc)
     return found
+
+
+def toc_notebooks(toc_path: Path) -> list[str]:
+    """Stems of the notebooks under notebooks/ named in the table of contents, in order."""
+    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
+    return [Path(d).name for d in toc_docnames(toc) if d.startswith("notebooks/")]
 
 
 def execute_one(stem: str, parameters: dict, out_dir: str) -> dict:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from build_book import toc_docnames
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -142,28 +143,6 @@ def stage_mathjax(src: Path) -> Path:
 # --------------------------------------------------------------------------------------------
 # Status page
 # --------------------------------------------------------------------------------------------
-
-
-def toc_docnames(toc: object) -> list[str]:
-    """Every ``file:`` entry of a (staged) table of contents, in order, without suffix."""
-    found: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            file = node.get("file")
-            if isinstance(file, str):
-                found.append(file.removesuffix(".ipynb").removesuffix(".md"))
-            root = node.get("root")
-            if isinstance(root, str):
-                found.append(root.removesuffix(".md"))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc)
-    return found
 
 
 def notebook_title(path: Path) -> str | None:

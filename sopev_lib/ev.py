@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from sopev_lib.params import EVParams, Params
+from sopev_lib.params import EVParams, Params, revalidate
 from sopev_lib.storage import StorageEnvelope
 
 __all__ = [
@@ -97,79 +97,13 @@ def validate_ev_params(ev: EVParams) -> None:
     """Re-check the EV parameters this module relies on.
 
     :func:`sopev_lib.params.load_params` already validates them; this guards against objects
-    built by hand or with :func:`dataclasses.replace`, which skip that check.
+    built by hand or with :func:`dataclasses.replace`, which skip that check, by re-running the
+    same checks (:func:`sopev_lib.params.revalidate`).
 
     Raises:
         ValueError: naming the field, its value and the allowed range.
     """
-
-    def bad(name: str, value: Any, allowed: str) -> ValueError:
-        return ValueError(f"ev.{name} = {value!r} is outside the allowed range {allowed}")
-
-    for name in ("soc_min", "soc_max", "departure_soc_target"):
-        v = getattr(ev, name)
-        if not (isinstance(v, int | float) and 0.0 <= v <= 1.0):
-            raise bad(name, v, "[0, 1]")
-    if ev.soc_min >= ev.soc_max:
-        raise ValueError(f"ev.soc_min = {ev.soc_min} must be below ev.soc_max = {ev.soc_max}")
-    if not ev.soc_min <= ev.departure_soc_target <= ev.soc_max:
-        raise bad("departure_soc_target", ev.departure_soc_target, "[soc_min, soc_max]")
-    for name in ("eta_ch", "eta_dis"):
-        v = getattr(ev, name)
-        if not (isinstance(v, int | float) and 0.0 < v <= 1.0):
-            raise bad(name, v, "(0, 1]")
-    for name in ("rated_power_kw", "battery_kwh"):
-        v = getattr(ev, name)
-        if not (isinstance(v, int | float) and math.isfinite(v) and v > 0.0):
-            raise bad(name, v, "(0, inf)")
-    if not (math.isfinite(ev.station_power_limit_kw) and ev.station_power_limit_kw >= 0.0):
-        raise bad("station_power_limit_kw", ev.station_power_limit_kw, "[0, inf)")
-    if ev.spread_reading not in ("variance", "std"):
-        raise ValueError(
-            f"ev.spread_reading = {ev.spread_reading!r}: allowed values are 'variance', 'std'"
-        )
-    if len(ev.types) == 0:
-        raise ValueError("ev.types: at least one vehicle type is needed")
-    for k, vt in enumerate(ev.types):
-        for name in ("arrival_spread", "departure_spread"):
-            v = getattr(vt, name)
-            if not (math.isfinite(v) and 0.0 < v <= 24.0):
-                raise bad(f"types[{k}].{name}", v, "(0, 24]")
-        for name in ("arrival_mean_h", "departure_mean_h"):
-            v = getattr(vt, name)
-            if not (math.isfinite(v) and 0.0 <= v <= 24.0):
-                raise bad(f"types[{k}].{name}", v, "[0, 24]")
-        for name in ("arrival_soc_low", "arrival_soc_high"):
-            v = getattr(vt, name)
-            if not ev.soc_min <= v <= ev.soc_max:
-                raise bad(
-                    f"types[{k}].{name}",
-                    v,
-                    f"[soc_min, soc_max] = [{ev.soc_min}, "
-                    f"{ev.soc_max}] (a car must arrive inside the SOC limits of Eq. 5)",
-                )
-        if vt.arrival_soc_low > vt.arrival_soc_high:
-            raise ValueError(
-                f"ev.types[{k}].arrival_soc_low = {vt.arrival_soc_low} exceeds "
-                f"arrival_soc_high = {vt.arrival_soc_high}"
-            )
-    if len(ev.station_counts) != len(ev.station_buses):
-        raise ValueError(
-            f"ev.station_counts has {len(ev.station_counts)} stations but ev.station_buses has "
-            f"{len(ev.station_buses)}"
-        )
-    for s, row in enumerate(ev.station_counts):
-        if len(row) != len(ev.types):
-            raise ValueError(
-                f"ev.station_counts[{s}] has {len(row)} entries; expected one [low, high] per "
-                f"vehicle type ({len(ev.types)})"
-            )
-        for k, rng in enumerate(row):
-            if len(rng) != 2 or rng[0] < 0 or rng[0] > rng[1]:
-                raise ValueError(
-                    f"ev.station_counts[{s}][{k}] = {list(rng)}: expected [low, high] with "
-                    f"0 <= low <= high"
-                )
+    revalidate(ev, "ev")
 
 
 def _check_positive_int(name: str, value: Any, lo: int = 1) -> int:

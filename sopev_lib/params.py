@@ -35,6 +35,7 @@ __all__ = [
     "TariffParams",
     "load_params",
     "provenance_table",
+    "revalidate",
 ]
 
 
@@ -144,6 +145,36 @@ def _build(cls: type, raw: Mapping[str, Any], prefix: str, *, leaves: bool) -> A
     if validate is not None:
         validate(prefix)
     return obj
+
+
+def revalidate(obj: Any, prefix: str) -> None:
+    """Re-run the loader's checks on a parameter dataclass built by hand or with
+    :func:`dataclasses.replace` (which skip them): every field against its range, nested
+    dataclasses, and the cross-field ``_validate``. ``ValueError`` names the field."""
+    if not dataclasses.is_dataclass(obj):
+        raise ValueError(f"{prefix}: expected a parameter dataclass, got {type(obj).__name__}")
+    hints = get_type_hints(type(obj))
+    for f in fields(obj):
+        _check_instance(f"{prefix}.{f.name}", getattr(obj, f.name), hints[f.name], f.metadata)
+    validate = getattr(obj, "_validate", None)
+    if validate is not None:
+        validate(prefix)
+
+
+def _check_instance(name: str, value: Any, hint: Any, meta: Mapping[str, Any]) -> None:
+    if get_origin(hint) is tuple:
+        if not isinstance(value, list | tuple):
+            raise ValueError(f"{name} = {value!r}: expected a list")
+        if meta.get("length") is not None and len(value) != meta["length"]:
+            raise ValueError(f"{name}: expected {meta['length']} entries, got {len(value)}")
+        for i, v in enumerate(value):
+            _check_instance(f"{name}[{i}]", v, get_args(hint)[0], meta)
+    elif dataclasses.is_dataclass(hint):
+        if not isinstance(value, hint):
+            raise ValueError(f"{name}: expected {hint.__name__}, got {type(value).__name__}")
+        revalidate(value, name)
+    else:
+        _check_scalar(name, value, hint, meta)
 
 
 def _is_leaf(entry: Any) -> bool:
@@ -300,6 +331,8 @@ class EVParams:
     forecast_band: tuple[float, ...] = _spec(0.0, 100.0, length=2)
 
     def _validate(self, prefix: str) -> None:
+        if not self.types:
+            raise ValueError(f"{prefix}.types: at least one vehicle type is needed")
         if self.soc_min >= self.soc_max:
             raise ValueError(
                 f"{prefix}.soc_min = {self.soc_min} must be below soc_max = {self.soc_max}"

@@ -4,36 +4,27 @@ from __future__ import annotations
 
 import ast
 import json
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from build_book import toc_docnames, toc_notebooks  # noqa: E402
+
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 def toc_files() -> list[str]:
-    """Every ``file`` entry of _toc.yml (root included), without extension."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    found = [toc["root"]]
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("file"), str):
-                found.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc)
-    return [str(Path(f).with_suffix("")) if Path(f).suffix else f for f in found]
+    """Every ``root``/``file`` entry of _toc.yml, without extension."""
+    return toc_docnames(yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8")))
 
 
 def toc_notebook_stems() -> list[str]:
-    return [Path(f).name for f in toc_files() if f.startswith("notebooks/")]
+    return toc_notebooks(ROOT / "_toc.yml")
 
 
 def load(path: Path) -> dict:

@@ -219,44 +219,20 @@ class PlanningModel:
 
         Raises:
             InfeasiblePlanError: status not optimal; with ``diagnose`` the message names the
-                buses and hours whose voltage limits bind (from a soft-limit re-solve).
+                buses and hours whose voltage limits bind (from a phase-1 re-solve).
         """
-        start = time.perf_counter()
         options = {**SOLVER_OPTIONS, **solver_options}
         options.setdefault("ignore_dpp", not self.uses_dpp)
-        try:
-            self.problem.solve(solver=cp.CLARABEL, **options)
-            status = self.problem.status
-        except cp.error.SolverError as exc:
-            status = f"solver error ({exc})"
-        wall = time.perf_counter() - start
+        status, wall = _run_clarabel(self.problem, options)
         if status not in _OK:
             cause = self.diagnose() if diagnose else "not diagnosed"
             raise InfeasiblePlanError(self.plan, status, cause)
-        stats = self.problem.solver_stats
-        compile_time = getattr(self.problem, "compilation_time", None) or 0.0
-        info = SolveInfo(
-            status=status,
-            objective=float(self.problem.value),
-            solve_time_s=float(stats.solve_time or 0.0),
-            setup_time_s=float(stats.setup_time or 0.0),
-            compile_time_s=float(compile_time),
-            build_time_s=0.0 if self._compiled else self.build_time_s,
-            wall_time_s=wall,
-            iterations=int(stats.num_iters or 0),
-            n_variables=int(sum(v.size for v in self.problem.variables())),
-            n_constraints=int(sum(c.size for c in self.problem.constraints)),
+        info = _solve_info(
+            self.problem, status, wall, 0.0 if self._compiled else self.build_time_s
         )
         self._compiled = True
         self._n_solves += 1
-        return ModelSolution(
-            plan=self.plan,
-            devices={name: d.solution(self.ctx) for name, d in self.devices.items()},
-            network=self.network.solution(self.ctx),
-            costs={k: float(value(e)) for k, e in self.cost_terms.items()},
-            info=info,
-            loss_price_rmb_per_kwh=np.asarray(self.loss_price.value, dtype=float).copy(),
-        )
+        return self._solution(info)
 
     def solve_with(
         self,
@@ -286,30 +262,15 @@ class PlanningModel:
                 tuple(extra_constraints),
             )
         problem = derived[key][0]
-        start = time.perf_counter()
-        try:
-            problem.solve(solver=cp.CLARABEL, **{**SOLVER_OPTIONS, **solver_options})
-            status = problem.status
-        except cp.error.SolverError as exc:
-            status = f"solver error ({exc})"
-        wall = time.perf_counter() - start
+        status, wall = _run_clarabel(problem, {**SOLVER_OPTIONS, **solver_options})
         if status not in _OK:
             raise InfeasiblePlanError(
                 self.plan, status, "the derived problem (solve_with) has no accurate solution"
             )
-        stats = problem.solver_stats
-        info = SolveInfo(
-            status=status,
-            objective=float(problem.value),
-            solve_time_s=float(stats.solve_time or 0.0),
-            setup_time_s=float(stats.setup_time or 0.0),
-            compile_time_s=float(getattr(problem, "compilation_time", None) or 0.0),
-            build_time_s=0.0,
-            wall_time_s=wall,
-            iterations=int(stats.num_iters or 0),
-            n_variables=int(sum(v.size for v in problem.variables())),
-            n_constraints=int(sum(c.size for c in problem.constraints)),
-        )
+        return self._solution(_solve_info(problem, status, wall, 0.0))
+
+    def _solution(self, info: SolveInfo) -> ModelSolution:
+        """The numeric values of the variables after a solve."""
         return ModelSolution(
             plan=self.plan,
             devices={name: d.solution(self.ctx) for name, d in self.devices.items()},
@@ -417,6 +378,33 @@ class PlanningModel:
                 f"bus {worst[0]} reaches {worst[2]:.4f} p.u. at hour {worst[1]})"
             )
         return "; ".join(parts)
+
+
+def _run_clarabel(problem: cp.Problem, options: dict[str, object]) -> tuple[str, float]:
+    """Solve with Clarabel; (status, wall seconds); a solver error becomes a status."""
+    start = time.perf_counter()
+    try:
+        problem.solve(solver=cp.CLARABEL, **options)
+        status = problem.status
+    except cp.error.SolverError as exc:
+        status = f"solver error ({exc})"
+    return status, time.perf_counter() - start
+
+
+def _solve_info(problem: cp.Problem, status: str, wall: float, build_s: float) -> SolveInfo:
+    stats = problem.solver_stats
+    return SolveInfo(
+        status=status,
+        objective=float(problem.value),
+        solve_time_s=float(stats.solve_time or 0.0),
+        setup_time_s=float(stats.setup_time or 0.0),
+        compile_time_s=float(getattr(problem, "compilation_time", None) or 0.0),
+        build_time_s=build_s,
+        wall_time_s=wall,
+        iterations=int(stats.num_iters or 0),
+        n_variables=int(sum(v.size for v in problem.variables())),
+        n_constraints=int(sum(c.size for c in problem.constraints)),
+    )
 
 
 def _ranges(values: Sequence[int]) -> str:
