@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["artifact_dir", "read_artifacts", "write_artifact"]
+__all__ = ["artifact_dir", "json_default", "read_artifacts", "write_artifact"]
 
 
 def artifact_dir() -> Path | None:
@@ -27,14 +27,15 @@ def artifact_dir() -> Path | None:
     return path
 
 
-def _default(obj: Any) -> Any:
+def json_default(obj: Any) -> Any:
+    """``json.dumps(..., default=json_default)``: numpy scalars and arrays, paths."""
     if isinstance(obj, np.generic):
         return obj.item()
     if isinstance(obj, np.ndarray):
         return obj.tolist()
     if isinstance(obj, Path):
         return str(obj)
-    raise TypeError(f"cannot write {type(obj).__name__} to an artifact")
+    raise TypeError(f"cannot write {type(obj).__name__} as JSON")
 
 
 def write_artifact(name: str, data: dict[str, Any]) -> Path | None:
@@ -46,7 +47,7 @@ def write_artifact(name: str, data: dict[str, Any]) -> Path | None:
     if folder is None:
         return None
     path = folder / f"{name}.json"
-    path.write_text(json.dumps(data, indent=2, default=_default), encoding="utf-8")
+    path.write_text(json.dumps(data, indent=2, default=json_default), encoding="utf-8")
     return path
 
 

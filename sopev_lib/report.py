@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sopev_lib.artifacts import json_default
 from sopev_lib.economics import cost_breakdown, energy_summary, loss_double_count
 from sopev_lib.paths import data_dir
 from sopev_lib.plans import PlanResult
@@ -145,14 +146,6 @@ def plan_summary(
     return out
 
 
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"cannot serialise {type(obj).__name__}")
-
-
 def write_results(
     results: Mapping[int, PlanResult],
     out_dir: str | Path,
@@ -182,7 +175,7 @@ def write_results(
         r.storage().to_csv(folder / "storage.csv", index=False)
         r.substation().to_csv(folder / "substation.csv", index=False)
     path = out / "summary.json"
-    path.write_text(json.dumps(summary, indent=2, default=_json_default), encoding="utf-8")
+    path.write_text(json.dumps(summary, indent=2, default=json_default), encoding="utf-8")
     return path
 
 

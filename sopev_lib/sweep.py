@@ -81,6 +81,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sopev_lib.artifacts import json_default
 from sopev_lib.paths import REPO_ROOT
 
 __all__ = [
@@ -519,18 +520,6 @@ def _worker_name() -> str:
         return f"local-{socket.gethostname()}-{os.getpid()}"
 
 
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    if isinstance(obj, tuple):
-        return list(obj)
-    raise TypeError(f"cannot write {type(obj).__name__} to points.jsonl")
-
-
 def execute_point(
     function: str, settings: Mapping[str, Any], options: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -554,7 +543,7 @@ def execute_point(
         )
     record["seconds"] = time.perf_counter() - start
     record["worker"] = _worker_name()
-    return json.loads(json.dumps(record, default=_jsonable))
+    return json.loads(json.dumps(record, default=json_default))
 
 
 def read_records(path: str | Path) -> dict[str, dict[str, Any]]:
@@ -809,7 +798,7 @@ def run_sweep(
                     "finished": datetime.now(UTC).isoformat(timespec="seconds"),
                     "code": fingerprint,
                 }
-                fh.write(json.dumps(rec, default=_jsonable) + "\n")
+                fh.write(json.dumps(rec, default=json_default) + "\n")
                 fh.flush()
                 finished[p.point_id] = rec
                 bar.update(1)
@@ -930,7 +919,7 @@ def _ensure_newline(path: Path) -> None:
 
 def _write_json(path: Path, data: Mapping[str, Any]) -> None:
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=_jsonable), encoding="utf-8")
+    tmp.write_text(json.dumps(data, indent=2, default=json_default), encoding="utf-8")
     tmp.replace(path)
 
 
