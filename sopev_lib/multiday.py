@@ -56,7 +56,7 @@ from sopev_lib.network import Feeder, load_feeder
 from sopev_lib.params import Params
 from sopev_lib.plans import PlanInputs, PlanResult, plan_spec, prepare_inputs
 from sopev_lib.profiles import Profiles, load_profiles
-from sopev_lib.storage import StorageEnvelope
+from sopev_lib.storage import HOURLY_FIELDS, StorageEnvelope
 
 __all__ = [
     "FEATURES",
@@ -400,18 +400,13 @@ def multiday_inputs(
     n_st = {len(d) for d in days.envelopes}
     if len(n_st) != 1:
         raise ValueError(f"every day needs the same stations; got {sorted(n_st)} per day")
-    fields = (
-        "p_ch_max_kw",
-        "p_dis_max_kw",
-        "s_min_kwh",
-        "s_max_kwh",
-        "delta_s_kwh",
-        "uncontrolled_kw",
-    )
     envelopes = tuple(
         replace(
             days.envelopes[0][s],
-            **{f: np.concatenate([getattr(d[s], f) for d in days.envelopes]) for f in fields},
+            **{
+                f: np.concatenate([getattr(d[s], f) for d in days.envelopes])
+                for f in HOURLY_FIELDS
+            },
             n_vehicles=float(np.mean([d[s].n_vehicles for d in days.envelopes])),
         )
         for s in range(n_st.pop())

@@ -18,7 +18,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["StorageEnvelope"]
+__all__ = ["HOURLY_FIELDS", "StorageEnvelope"]
+
+#: The hourly arrays of a :class:`StorageEnvelope`, each of shape (T,).
+HOURLY_FIELDS = (
+    "p_ch_max_kw",
+    "p_dis_max_kw",
+    "s_min_kwh",
+    "s_max_kwh",
+    "delta_s_kwh",
+    "uncontrolled_kw",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,7 +64,7 @@ class StorageEnvelope:
 
     def __post_init__(self) -> None:
         n = len(self.p_ch_max_kw)
-        for label in ("p_dis_max_kw", "s_min_kwh", "s_max_kwh", "delta_s_kwh", "uncontrolled_kw"):
+        for label in HOURLY_FIELDS[1:]:
             if np.shape(getattr(self, label)) != (n,):
                 raise ValueError(
                     f"{self.name}.{label}: expected shape ({n},), got "

@@ -14,6 +14,7 @@ from sopev_lib.network import Feeder, load_feeder
 from sopev_lib.plans import PlanInputs, solve_plan
 from sopev_lib.powerflow import run_ac_power_flow
 from sopev_lib.profiles import Profiles
+from sopev_lib.storage import HOURLY_FIELDS
 
 
 def test_case33bw_from_pandapower_equals_our_data() -> None:
@@ -71,10 +72,9 @@ def _repeat_days(inputs: PlanInputs, k: int, weights: tuple[float, ...]) -> Plan
         tariff_period=rep(pr.tariff_period),
         tariff_rmb_per_kwh=rep(pr.tariff_rmb_per_kwh),
     )
-    fields = ["p_ch_max_kw", "p_dis_max_kw", "s_min_kwh", "s_max_kwh", "delta_s_kwh",
-              "uncontrolled_kw"]
     envelopes = tuple(
-        dataclasses.replace(e, **{f: rep(getattr(e, f)) for f in fields}) for e in inputs.envelopes
+        dataclasses.replace(e, **{f: rep(getattr(e, f)) for f in HOURLY_FIELDS})
+        for e in inputs.envelopes
     )
     return PlanInputs(inputs.params, inputs.feeder, profiles, envelopes, day_weights=weights)
 
