@@ -105,3 +105,21 @@ def test_ci_params_match_notebooks() -> None:
 
 def test_assigned_names() -> None:
     assert assigned_names("a = 1\nb: int = 2\nc, d = 3, 4\n# e = 5\n") == {"a", "b", "c", "d"}
+
+
+def test_cross_reference_labels_are_unique_across_chapters() -> None:
+    """Figure/table names and targets are global in the book: a label used by two chapters
+    fails the strict build (chapters built one at a time do not see the clash)."""
+    import re
+    from collections import defaultdict
+
+    where: dict[str, set[str]] = defaultdict(set)
+    for path in NOTEBOOKS:
+        for cell in load(path)["cells"]:
+            src = "".join(cell["source"])
+            for label in re.findall(r":name:\s*([\w-]+)", src):
+                where[label].add(path.name)
+            for label in re.findall(r"^\(([\w-]+)\)=", src, re.M):
+                where[label].add(path.name)
+    clashes = {label: sorted(files) for label, files in where.items() if len(files) > 1}
+    assert not clashes, f"labels used by several chapters: {clashes}"
