@@ -424,6 +424,10 @@ class _PageWatch:
                 self.add("console-error", msg.text[:300] + (f" (at {where})" if where else ""))
 
         def on_failed(req: Any) -> None:
+            if req.is_navigation_request() and "ERR_ABORTED" in str(req.failure):
+                # a navigation superseded by the next one (a meta refresh, the checker moving
+                # on): the browser cancelled it; a missing page shows as an HTTP error instead
+                return
             if self.allowed(req.url):
                 self.add("failed-request", f"{req.url} ({req.failure})")
             elif not any(
@@ -536,6 +540,9 @@ def _check_search(
     try:
         page.goto(f"{watch.origin}/search.html?q={query}", wait_until="load")
         page.wait_for_function(JS_SEARCH_DONE, timeout=PAGE_TIMEOUT_MS)
+        # Sphinx's search fetches every result page for its summary: let those requests
+        # finish, or leaving the page aborts them (net::ERR_ABORTED)
+        page.wait_for_load_state("networkidle", timeout=PAGE_TIMEOUT_MS)
         hits = page.evaluate(
             "() => document.querySelectorAll('#search-results ul.search li').length"
         )
