@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from sopev_lib.params import EVParams, Params, revalidate
-from sopev_lib.storage import StorageEnvelope
+from sopev_lib.storage import HOURLY_FIELDS, StorageEnvelope
 
 __all__ = [
     "ENVELOPE_FIELDS",
@@ -67,16 +67,7 @@ __all__ = [
 T_HOURS = 24
 """Slots of the cyclic planning day (hourly resolution, as in the paper)."""
 
-ENVELOPE_FIELDS = (
-    "p_ch_max_kw",
-    "p_dis_max_kw",
-    "s_min_kwh",
-    "s_max_kwh",
-    "delta_s_kwh",
-    "uncontrolled_kw",
-    "uncontrolled_s_kwh",
-    "n_present",
-)
+ENVELOPE_FIELDS = (*HOURLY_FIELDS, "uncontrolled_s_kwh", "n_present")
 """Hourly arrays of a :class:`StationEnvelopes`, each of shape (n_days, n_stations, T)."""
 
 
