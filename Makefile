@@ -6,6 +6,8 @@ VENV := .venv
 PY := $(abspath $(VENV))/bin/python
 STAMP := $(VENV)/.installed-stamp
 export PATH := $(abspath $(VENV))/bin:$(PATH)
+# The code of this checkout, also when .venv is shared with another worktree (editable install).
+export PYTHONPATH := $(CURDIR)
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # pandapower warns about numba on import; we run pure-Python NR (numba=False) on purpose.

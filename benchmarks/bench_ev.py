@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import time
 
-from sopev_lib import ev
-from sopev_lib.ev_disaggregate import disaggregate
-from sopev_lib.params import load_params
+from sopev_lib.core.ev.envelopes import planning_envelopes, station_envelopes
+from sopev_lib.core.ev.fleet import sample_fleet
+from sopev_lib.core.params import load_params
+from sopev_lib.verify.disaggregate import disaggregate
 
 REPEATS = 3
 N_DAYS = 1000
@@ -28,15 +29,15 @@ def _best(fn, repeats: int = REPEATS) -> tuple[float, object]:
 
 def main() -> dict:
     params = load_params()
-    ev.station_envelopes(ev.sample_fleet(params, 2))  # warm-up (imports, allocator)
+    station_envelopes(sample_fleet(params, 2))  # warm-up (imports, allocator)
 
-    t_sample, fleet = _best(lambda: ev.sample_fleet(params, N_DAYS))
-    t_agg, _ = _best(lambda: ev.station_envelopes(fleet))
-    t_both, _ = _best(lambda: ev.station_envelopes(ev.sample_fleet(params, N_DAYS)))
-    t_plan, _ = _best(lambda: ev.planning_envelopes(params))
+    t_sample, fleet = _best(lambda: sample_fleet(params, N_DAYS))
+    t_agg, _ = _best(lambda: station_envelopes(fleet))
+    t_both, _ = _best(lambda: station_envelopes(sample_fleet(params, N_DAYS)))
+    t_plan, _ = _best(lambda: planning_envelopes(params))
 
-    one = ev.sample_fleet(params, 1)
-    env = ev.station_envelopes(one)
+    one = sample_fleet(params, 1)
+    env = station_envelopes(one)
     largest = int(env.n_vehicles[0].argmax())
     t_lp, res = _best(
         lambda: disaggregate(one, env.uncontrolled_kw[0, largest], station=largest), repeats=1

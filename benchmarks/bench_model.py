@@ -13,7 +13,8 @@ import statistics
 import time
 import warnings
 
-from sopev_lib.plans import ModelCache, build_model, prepare_inputs
+from sopev_lib.core.inputs import prepare_inputs
+from sopev_lib.core.plans import ModelCache, build_model
 
 REPEATS = 5
 

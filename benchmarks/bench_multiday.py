@@ -1,6 +1,6 @@
 """K-day planning on the IEEE 33 feeder (Plan 4): time and the value of planning, K = 1..52.
 
-For each K the synthetic year (365 days, ``sopev_lib.multiday.sample_year``) is clustered into K
+For each K the synthetic year (365 days, ``sopev_lib.studies.multiday.sample_year``) is clustered into K
 representative days; the K-day plan (one SOCP of 24 K hours, SOP capacity shared) is solved
 ``REPEATS`` times (medians; K = 52 once, it takes tens of seconds), and the single-day plan's SOP
 sizes are dispatched on the same K days once for the value of planning under uncertainty.
@@ -14,15 +14,16 @@ import statistics
 import time
 import warnings
 
-from sopev_lib.multiday import (
+from sopev_lib.core.inputs import prepare_inputs
+from sopev_lib.core.params import load_params
+from sopev_lib.core.plans import solve_plan
+from sopev_lib.studies.multiday import (
     multiday_inputs,
     plan_multiday,
     representative_days,
     sample_year,
     value_of_planning,
 )
-from sopev_lib.params import load_params
-from sopev_lib.plans import prepare_inputs, solve_plan
 
 K_VALUES = (1, 4, 12, 52)
 REPEATS = 3

@@ -6,7 +6,7 @@ Targets of issue 8 (reported, not asserted):
 - solve time growing no faster than size^1.3 (least-squares slope on log-log axes).
 
 Plan 4 (SOPs and EV stations as generalised storage), compiled once per solve without DPP
-(``sopev_lib.feeders.solve_once``). Each figure is the median of ``REPEATS`` solves. Also
+(``sopev_lib.studies.feeders.solve_once``). Each figure is the median of ``REPEATS`` solves. Also
 measured, for the record: the DPP compile of the same models at small sizes, which grows
 quadratically (the reason ``solve_once`` skips DPP). The machine's load average is reported:
 on a shared 2-core machine the times move with it.
@@ -18,8 +18,8 @@ import os
 import time
 import warnings
 
-from sopev_lib.feeders import fit_exponent, ieee33_copies_case, scaling_study
-from sopev_lib.plans import build_model
+from sopev_lib.core.plans import build_model
+from sopev_lib.studies.feeders import fit_exponent, ieee33_copies_case, scaling_study
 
 COPIES = (1, 2, 4, 8, 16, 31)
 REPEATS = 3

@@ -378,7 +378,7 @@ def artifacts_section(artifacts: Mapping[str, Any], artifact_links: Mapping[str,
         return out
     out += [
         "Machine-readable by-products the chapters wrote with "
-        "`sopev_lib.artifacts.write_artifact`.",
+        "`sopev_lib.book.artifacts.write_artifact`.",
         "",
     ]
     for name, data in others.items():

@@ -3,7 +3,7 @@
     sopev reproduce [--out DIR] [--plans 1 2 3 4] [--set KEY=VALUE ...] [--no-ac] [--no-stage2]
 
 solves the paper's plans, verifies every solution, computes the flexibility indices of
-Eqs. (18)-(21) and the second stage of Section 4.2 (``sopev_lib.stage2``), writes the results
+Eqs. (18)-(21) and the second stage of Section 4.2 (``sopev_lib.core.stage2``), writes the results
 schema of DESIGN.md to DIR (default ``results/``) and prints Tables 4, 5 and 6 beside the paper's
 values. The exit status is 1 when a plan fails its physical checks, 2 when a plan cannot be
 solved. A stage-2 solution that fails its checks is reported but does not change the status.
@@ -11,7 +11,7 @@ solved. A stage-2 solution that fails its checks is reported but does not change
     sopev sweep CONFIG.yaml [CONFIG.yaml ...] [--workers N | --scheduler ADDRESS] [--small]
 
 runs (or resumes) parameter sweeps on Dask and writes one tidy table per sweep
-(``sopev_lib.sweep``).
+(``sopev_lib.studies.sweep``).
 """
 
 from __future__ import annotations
@@ -24,15 +24,15 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sopev_lib.model import InfeasiblePlanError
-from sopev_lib.params import load_params
-from sopev_lib.report import (
+from sopev_lib.core.model import InfeasiblePlanError
+from sopev_lib.core.params import load_params
+from sopev_lib.reproduction.paper import (
     table4_comparison,
     table5_comparison,
     table6_comparison,
     write_results,
 )
-from sopev_lib.reproduce import run_reproduction
+from sopev_lib.reproduction.pipeline import run_reproduction
 
 __all__ = ["main", "parse_overrides"]
 
@@ -140,7 +140,7 @@ def _add_sweep_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from sopev_lib.sweep import run_cli
+    from sopev_lib.studies.sweep import run_cli
 
     return run_cli(
         args.configs, workers=args.workers, scheduler=args.scheduler,

@@ -6,9 +6,9 @@ import warnings
 
 import pytest
 
-from sopev_lib.params import load_params
-from sopev_lib.plans import PlanInputs, prepare_inputs
-from sopev_lib.reproduce import Reproduction, run_reproduction
+from sopev_lib.core.inputs import PlanInputs, prepare_inputs
+from sopev_lib.core.params import load_params
+from sopev_lib.reproduction.pipeline import Reproduction, run_reproduction
 
 warnings.filterwarnings("ignore", message=".*numba.*")
 

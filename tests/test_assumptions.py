@@ -1,11 +1,16 @@
-"""The registry of alternative readings and the one-at-a-time study (sopev_lib.assumptions)."""
+"""The registry of alternative readings and the one-at-a-time study (sopev_lib.reproduction.assumptions)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sopev_lib.assumptions import (
+from sopev_lib.core.economics import cost_breakdown, total_losses_kw
+from sopev_lib.core.inputs import prepare_inputs
+from sopev_lib.core.model import InfeasiblePlanError
+from sopev_lib.core.params import load_params, provenance_table
+from sopev_lib.core.plans import ModelCache, solve_plan
+from sopev_lib.reproduction.assumptions import (
     ALTERNATIVES,
     NOT_VARIED,
     alternatives_table,
@@ -13,10 +18,6 @@ from sopev_lib.assumptions import (
     run_alternatives,
     select_alternatives,
 )
-from sopev_lib.economics import cost_breakdown, total_losses_kw
-from sopev_lib.model import InfeasiblePlanError
-from sopev_lib.params import load_params, provenance_table
-from sopev_lib.plans import ModelCache, prepare_inputs, solve_plan
 
 
 @pytest.fixture(scope="module")

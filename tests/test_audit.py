@@ -1,4 +1,4 @@
-"""The audit of the paper's own consistency (sopev_lib.audit), checked by hand-made arithmetic."""
+"""The audit of the paper's own consistency (sopev_lib.reproduction.audit), checked by hand-made arithmetic."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import copy
 import numpy as np
 import pytest
 
-from sopev_lib.audit import (
+from sopev_lib.core.model.costs import annuity_factor
+from sopev_lib.reproduction.audit import (
     VERDICTS,
     AuditCheck,
     audit_summary,
@@ -17,8 +18,7 @@ from sopev_lib.audit import (
     paper_number,
     printed,
 )
-from sopev_lib.model.costs import annuity_factor
-from sopev_lib.report import load_paper_results
+from sopev_lib.reproduction.paper import load_paper_results
 
 
 @pytest.fixture(scope="module")

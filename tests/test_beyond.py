@@ -10,7 +10,11 @@ import pandapower as pp
 import pandapower.networks as pn
 import pytest
 
-from sopev_lib.feeders import (
+from sopev_lib.core.grids import from_pandapower, load_feeder
+from sopev_lib.core.params import load_params
+from sopev_lib.core.plans import solve_plan
+from sopev_lib.core.powerflow import run_ac_power_flow
+from sopev_lib.studies.feeders import (
     IEEE33_DG_SHARE,
     choose_sop_sites,
     cigre_mv_case,
@@ -22,7 +26,7 @@ from sopev_lib.feeders import (
     solve_once,
     station_sites,
 )
-from sopev_lib.multiday import (
+from sopev_lib.studies.multiday import (
     expected_day,
     kmeans,
     multiday_inputs,
@@ -31,11 +35,7 @@ from sopev_lib.multiday import (
     sample_year,
     value_of_planning,
 )
-from sopev_lib.network import Feeder, load_feeder
-from sopev_lib.params import load_params
-from sopev_lib.plans import solve_plan
-from sopev_lib.powerflow import run_ac_power_flow
-from sopev_lib.validate import verify
+from sopev_lib.verify.checks import verify
 
 
 def _chain(n_bus: int) -> pp.pandapowerNet:
@@ -55,7 +55,7 @@ def test_meshed_network_names_the_loop() -> None:
     net = _chain(5)  # buses 1..5 (1-based)
     pp.create_line_from_parameters(net, 4, 1, 1.0, 0.2, 0.1, 0.0, 0.4)  # closes 2-3-4-5
     with pytest.raises(ValueError, match="not radial") as err:
-        Feeder.from_pandapower(net)
+        from_pandapower(net)
     loop = str(err.value).split("through buses")[1]
     assert {int(x) for x in loop.strip(" []").split(",")} == {2, 3, 4, 5}
 
@@ -65,19 +65,19 @@ def test_islanded_buses_are_named() -> None:
     island = [pp.create_bus(net, vn_kv=10.0) for _ in range(2)]  # buses 5 and 6
     pp.create_line_from_parameters(net, island[0], island[1], 1.0, 0.2, 0.1, 0.0, 0.4)
     with pytest.raises(ValueError, match=r"buses \[5, 6\] are not connected"):
-        Feeder.from_pandapower(net)
+        from_pandapower(net)
     # an out-of-service line becomes a tie; the bus beyond it is then islanded
     net = _chain(4)
     net.line.loc[2, "in_service"] = False
     with pytest.raises(ValueError, match=r"buses \[4\] are not connected"):
-        Feeder.from_pandapower(net)
+        from_pandapower(net)
 
 
 def test_open_switch_becomes_a_tie() -> None:
     net = _chain(4)
     pp.create_line_from_parameters(net, 3, 1, 1.0, 0.2, 0.1, 0.0, 0.4)  # would close a loop
     pp.create_switch(net, 3, element=3, et="l", closed=False)
-    feeder = Feeder.from_pandapower(net)
+    feeder = from_pandapower(net)
     assert [t.name for t in feeder.ties] == ["2-4"]
     assert feeder.n_branch == 3
 
@@ -102,7 +102,7 @@ def test_cigre_feeder_from_params_equals_pandapower(cigre_net) -> None:
         }
     )
     ours = load_feeder(params)
-    direct = Feeder.from_pandapower(cigre_net)
+    direct = from_pandapower(cigre_net)
     np.testing.assert_array_equal(ours.from_bus, direct.from_bus)
     np.testing.assert_allclose(ours.r_ohm, direct.r_ohm)
     np.testing.assert_allclose(ours.p_load_kw, direct.p_load_kw)

@@ -1,13 +1,14 @@
-"""The calibrated variant (sopev_lib.calibrate): a 1-D root find on the load level."""
+"""The calibrated variant (sopev_lib.reproduction.calibrate): a 1-D root find on the load level."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sopev_lib.calibrate import calibrate, plan_cost, scan
-from sopev_lib.params import load_params
-from sopev_lib.plans import ModelCache, prepare_inputs
+from sopev_lib.core.inputs import prepare_inputs
+from sopev_lib.core.params import load_params
+from sopev_lib.core.plans import ModelCache
+from sopev_lib.reproduction.calibrate import calibrate, plan_cost, scan
 
 
 @pytest.fixture(scope="module")

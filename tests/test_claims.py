@@ -1,4 +1,4 @@
-"""Claim verdicts (sopev_lib.claims) are computed from the numbers, with documented thresholds."""
+"""Claim verdicts (sopev_lib.reproduction.claims) are computed from the numbers, with documented thresholds."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from sopev_lib.claims import (
+from sopev_lib.reproduction.claims import (
     NEAR_TIE_REL,
     REL_TOL_PARTLY,
     REL_TOL_REPRODUCED,
@@ -19,7 +19,7 @@ from sopev_lib.claims import (
     paper_outcome,
     verdict_counts,
 )
-from sopev_lib.report import load_paper_results
+from sopev_lib.reproduction.paper import load_paper_results
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,18 @@ import dataclasses
 import numpy as np
 import pytest
 
-from sopev_lib import ev
-from sopev_lib.ev_disaggregate import disaggregate
-from sopev_lib.params import load_params
-from sopev_lib.storage import StorageEnvelope
+from sopev_lib.core.ev.envelopes import (
+    ENVELOPE_FIELDS,
+    aggregate_feasibility,
+    envelope_feasibility,
+    planning_envelopes,
+    station_envelopes,
+)
+from sopev_lib.core.ev.fleet import count_ranges, sample_fleet, type_sigmas
+from sopev_lib.core.ev.forecast import arrival_kernels, day_ahead_forecast, realtime_assessment
+from sopev_lib.core.params import load_params
+from sopev_lib.core.storage import StorageEnvelope
+from sopev_lib.verify.disaggregate import disaggregate
 
 ZERO_STATION_4 = [
     [[180, 220], [190, 210], [0, 0]],
@@ -41,23 +49,23 @@ def params():
 
 @pytest.fixture(scope="module")
 def fleet(params):
-    return ev.sample_fleet(params, 40)
+    return sample_fleet(params, 40)
 
 
 @pytest.fixture(scope="module")
 def env(fleet):
-    return ev.station_envelopes(fleet)
+    return station_envelopes(fleet)
 
 
 # ------------------------------------------------------------------ sampling (Tables 1-3)
 
 
 def test_counts_within_table3_ranges(params, fleet):
-    lo, hi = ev.count_ranges(params.ev)
+    lo, hi = count_ranges(params.ev)
     assert fleet.counts.shape == (40, 4, 3)
     assert np.all(fleet.counts >= lo) and np.all(fleet.counts <= hi)
     # both ends of M(a, b) are reachable (inclusive integer uniform)
-    many = ev.sample_fleet(params, 1000).counts
+    many = sample_fleet(params, 1000).counts
     assert np.array_equal(many.min(axis=0), lo) and np.array_equal(many.max(axis=0), hi)
     # per-vehicle labels agree with the counts
     per = np.zeros_like(fleet.counts)
@@ -68,19 +76,19 @@ def test_counts_within_table3_ranges(params, fleet):
 
 
 def test_same_seed_is_bit_identical_and_other_seed_differs(params, fleet, env):
-    again = ev.sample_fleet(params, 40)
+    again = sample_fleet(params, 40)
     for name in ("arrival_h", "departure_h", "arrival_slot", "stay_h", "s_arr_kwh", "s_lea_kwh"):
         assert np.array_equal(getattr(fleet, name), getattr(again, name)), name
-    env2 = ev.station_envelopes(again)
-    for name in ev.ENVELOPE_FIELDS:
+    env2 = station_envelopes(again)
+    for name in ENVELOPE_FIELDS:
         assert np.array_equal(getattr(env, name), getattr(env2, name)), name
-    other = ev.sample_fleet(params, 40, seed=params.ev.seed + 1)
+    other = sample_fleet(params, 40, seed=params.ev.seed + 1)
     assert not np.array_equal(other.counts, fleet.counts)
-    assert not np.array_equal(ev.station_envelopes(other).s_max_kwh, env.s_max_kwh)
+    assert not np.array_equal(station_envelopes(other).s_max_kwh, env.s_max_kwh)
     # the seed comes from params.ev.seed through load_params overrides too
     p7 = load_params(overrides={"ev.seed": 7})
-    by_seed = ev.sample_fleet(params, 2, seed=7)
-    assert np.array_equal(ev.sample_fleet(p7, 2).s_arr_kwh, by_seed.s_arr_kwh)
+    by_seed = sample_fleet(params, 2, seed=7)
+    assert np.array_equal(sample_fleet(p7, 2).s_arr_kwh, by_seed.s_arr_kwh)
 
 
 def test_discretisation_rules(params, fleet):
@@ -105,10 +113,10 @@ def test_discretisation_rules(params, fleet):
 
 def test_overnight_stay_wraps_around_midnight(params):
     p = load_params(overrides={"ev.types": _one_type(arrival_spread=1e-9, departure_spread=1e-9)})
-    f = ev.sample_fleet(p, 2)
+    f = sample_fleet(p, 2)
     assert np.all(f.arrival_slot == 18) and np.all(f.departure_slot == 8)
     assert np.all(f.stay_h == 14)
-    env = ev.station_envelopes(f)
+    env = station_envelopes(f)
     present = env.n_present[0, 0]
     plugged = np.r_[0:8, 18:24]
     assert np.all(present[plugged] == f.counts[0, 0].sum())
@@ -128,19 +136,19 @@ def test_zero_length_stay_becomes_one_hour():
             )
         }
     )
-    f = ev.sample_fleet(p, 1)
+    f = sample_fleet(p, 1)
     assert np.all(f.zero_stay) and np.all(f.stay_h == 1) and np.all(f.departure_slot == 11)
     assert np.all(f.target_capped)  # 1 h at 6.6 kW cannot reach 90 % from 20-40 %
 
 
 def test_spread_reading_variance_vs_std(params):
-    sig_var, _ = ev.type_sigmas(params.ev)
+    sig_var, _ = type_sigmas(params.ev)
     assert np.allclose(sig_var, np.sqrt([4.0, 1.0, 2.0]))
     p_std = load_params(overrides={"ev.spread_reading": "std"})
-    sig_std, _ = ev.type_sigmas(p_std.ev)
+    sig_std, _ = type_sigmas(p_std.ev)
     assert np.allclose(sig_std, [4.0, 1.0, 2.0])
-    f_std = ev.sample_fleet(p_std, 200)
-    f_var = ev.sample_fleet(params, 200)
+    f_std = sample_fleet(p_std, 200)
+    f_var = sample_fleet(params, 200)
     t1 = f_std.vtype == 0
     # circular spread of type-I arrivals is wider under the std reading
     spread = [np.std(((f.arrival_h[f.vtype == 0] - 18 + 12) % 24) - 12) for f in (f_var, f_std)]
@@ -150,7 +158,7 @@ def test_spread_reading_variance_vs_std(params):
 
 def test_departure_target_below_arrival_soc():
     p = load_params(overrides={"ev.departure_soc_target": 0.5})
-    f = ev.sample_fleet(p, 3)
+    f = sample_fleet(p, 3)
     above = f.s_arr_kwh >= 0.5 * 32.0
     assert above.any()
     assert np.all(f.s_lea_kwh[above] == f.s_arr_kwh[above])
@@ -187,31 +195,31 @@ def test_energy_bookkeeping_closes(fleet, env):
 
 def test_station_without_cars_has_zero_envelope():
     p = load_params(overrides={"ev.station_counts": ZERO_STATION_4})
-    env = ev.station_envelopes(ev.sample_fleet(p, 5))
-    for name in ev.ENVELOPE_FIELDS:
+    env = station_envelopes(sample_fleet(p, 5))
+    for name in ENVELOPE_FIELDS:
         assert np.all(getattr(env, name)[:, 3] == 0), name
     assert np.all(env.n_vehicles[:, 3] == 0)
     assert np.any(env.s_max_kwh[:, 0] > 0)
     storage = env.to_storage()
     assert storage[3].n_vehicles == 0 and np.all(storage[3].s_max_kwh == 0)
     # the disaggregation of an empty station cannot follow anything it is asked
-    res = disaggregate(ev.sample_fleet(p, 1), np.full(24, 10.0), station=3)
+    res = disaggregate(sample_fleet(p, 1), np.full(24, 10.0), station=3)
     assert res.mismatch_kwh == pytest.approx(240.0) and res.total_shortfall_kwh == 0
     # count_scale 0 empties every station
-    empty = ev.station_envelopes(ev.sample_fleet(p, 2, count_scale=0.0))
-    assert all(np.all(getattr(empty, name) == 0) for name in ev.ENVELOPE_FIELDS)
+    empty = station_envelopes(sample_fleet(p, 2, count_scale=0.0))
+    assert all(np.all(getattr(empty, name) == 0) for name in ENVELOPE_FIELDS)
 
 
 def test_count_scale_scales_the_ranges(params):
-    lo, hi = ev.count_ranges(params.ev, 2.0)
-    lo1, hi1 = ev.count_ranges(params.ev)
+    lo, hi = count_ranges(params.ev, 2.0)
+    lo1, hi1 = count_ranges(params.ev)
     assert np.array_equal(lo, 2 * lo1) and np.array_equal(hi, 2 * hi1)
-    f = ev.sample_fleet(params, 5, count_scale=0.5)
-    assert np.all(f.counts <= ev.count_ranges(params.ev, 0.5)[1])
+    f = sample_fleet(params, 5, count_scale=0.5)
+    assert np.all(f.counts <= count_ranges(params.ev, 0.5)[1])
 
 
 def test_uncontrolled_is_feasible_for_the_aggregate_every_day(env):
-    report = ev.envelope_feasibility(env)
+    report = envelope_feasibility(env)
     assert report.closure_kwh.shape == (40, 4)
     assert np.all(report.feasible(tol=1e-6))
     # the trajectory carried by the envelope is itself a feasible Eq. (1) trajectory
@@ -226,16 +234,16 @@ def test_uncontrolled_is_feasible_for_the_aggregate_every_day(env):
 def test_mean_envelope_keeps_uncontrolled_feasible(env):
     mean = env.mean()
     assert mean.p_ch_max_kw.shape == (1, 4, 24)
-    assert np.all(ev.envelope_feasibility(mean).feasible(tol=1e-6))
+    assert np.all(envelope_feasibility(mean).feasible(tol=1e-6))
     for st in env.to_storage():
-        assert bool(ev.envelope_feasibility(st).feasible(tol=1e-6))
+        assert bool(envelope_feasibility(st).feasible(tol=1e-6))
 
 
 def test_feasibility_check_detects_violations(env):
     one = env.to_storage(day=0)[1]
     too_much = one.uncontrolled_kw.copy()
     too_much[np.argmax(too_much)] += 0.5 * one.p_ch_max_kw.max() + 1.0
-    rep = ev.envelope_feasibility(one, too_much)
+    rep = envelope_feasibility(one, too_much)
     assert not rep.feasible() and rep.closure_kwh > 0 and rep.power_violation_kw > 0
     # a hand-made 4-hour case with a known answer: 15 kWh arrive, 15 kWh leave two hours
     # later, but only 10 kWh fit: S = c + [15, 15, 0, 0] needs c >= 0 and c + 15 <= 10.
@@ -248,36 +256,36 @@ def test_feasibility_check_detects_violations(env):
         "eta_dis": 0.9,
         "power_limit_kw": 5.0,
     }
-    rep = ev.aggregate_feasibility(
+    rep = aggregate_feasibility(
         delta_s_kwh=np.array([15.0, 0, -15, 0]), p_ch_kw=np.zeros(4), **kw
     )
     assert rep.closure_kwh == 0 and rep.energy_violation_kwh == pytest.approx(5.0)
     assert not rep.feasible()
     # charging 1 kW in hour 3 (0.9 kWh) breaks the cyclic closure by exactly that much
-    rep = ev.aggregate_feasibility(
+    rep = aggregate_feasibility(
         delta_s_kwh=np.array([10.0, 0, -10, 0]), p_ch_kw=np.array([0, 0, 0, 1.0]), **kw
     )
     assert rep.closure_kwh == pytest.approx(0.9) and rep.energy_violation_kwh == 0
     assert not rep.feasible()
-    ok = ev.aggregate_feasibility(
+    ok = aggregate_feasibility(
         delta_s_kwh=np.array([10.0, 0, -10, 0]), p_ch_kw=np.zeros(4), **kw
     )
     assert ok.feasible() and np.allclose(ok.s_kwh, [10, 10, 0, 0])
 
 
 def test_planning_envelopes(params):
-    envs = ev.planning_envelopes(params)
+    envs = planning_envelopes(params)
     assert len(envs) == 4
     assert all(isinstance(e, StorageEnvelope) for e in envs)
     assert [e.name for e in envs] == ["station 1", "station 2", "station 3", "station 4"]
     assert [e.bus for e in envs] == list(params.ev.station_buses)
     for e in envs:
         assert e.n_hours == 24 and e.power_limit_kw == 5000.0
-        assert bool(ev.envelope_feasibility(e).feasible(tol=1e-6))
+        assert bool(envelope_feasibility(e).feasible(tol=1e-6))
         assert abs(e.delta_s_kwh.sum() + e.eta_ch * e.uncontrolled_kw.sum()) < 1e-6
     # the mean of forecast_days days drawn with params.ev.seed, nothing else
-    fleet = ev.sample_fleet(params, params.ev.forecast_days, seed=params.ev.seed)
-    again = ev.station_envelopes(fleet).to_storage()
+    fleet = sample_fleet(params, params.ev.forecast_days, seed=params.ev.seed)
+    again = station_envelopes(fleet).to_storage()
     for a, b in zip(envs, again, strict=True):
         assert np.array_equal(a.s_max_kwh, b.s_max_kwh)
         assert np.array_equal(a.uncontrolled_kw, b.uncontrolled_kw)
@@ -285,7 +293,7 @@ def test_planning_envelopes(params):
 
 
 def test_day_ahead_band_covers_the_sampled_days(params):
-    fc = ev.day_ahead_forecast(params, n_days=60)
+    fc = day_ahead_forecast(params, n_days=60)
     assert fc.band == (5.0, 95.0)
     assert fc.envelopes.n_days == 60
     for name in ("p_ch_max_kw", "s_max_kwh", "uncontrolled_kw", "delta_s_kwh"):
@@ -296,13 +304,13 @@ def test_day_ahead_band_covers_the_sampled_days(params):
         inside = (days >= lo - 1e-9) & (days <= hi + 1e-9)
         assert inside.mean() >= 0.9, name  # a 5-95 % band holds at least 90 % of the days
     with pytest.raises(ValueError, match="band"):
-        ev.day_ahead_forecast(params, n_days=5, band=(95.0, 5.0))
+        day_ahead_forecast(params, n_days=5, band=(95.0, 5.0))
 
 
 def test_arrival_kernels_fold_to_the_envelope(params):
-    f = ev.sample_fleet(params, 3)
-    env = ev.station_envelopes(f)
-    kern = ev.arrival_kernels(f)
+    f = sample_fleet(params, 3)
+    env = station_envelopes(f)
+    kern = arrival_kernels(f)
     for name in ("n_present", "delta_s_kwh", "uncontrolled_kw"):
         folded = np.zeros(env.n_present.shape)
         for k in range(24):
@@ -311,15 +319,15 @@ def test_arrival_kernels_fold_to_the_envelope(params):
 
 
 def test_realtime_assessment_is_exact_at_lead_zero(params):
-    realised = ev.sample_fleet(params, 3, seed=11)
-    forecast = ev.sample_fleet(params, 50, seed=12)
-    rt = ev.realtime_assessment(realised, forecast, day=1, window_h=6)
+    realised = sample_fleet(params, 3, seed=11)
+    forecast = sample_fleet(params, 50, seed=12)
+    rt = realtime_assessment(realised, forecast, day=1, window_h=6)
     assert rt.assessed["n_present"].shape == (24, 4, 6)
     for name in ("n_present", "s_max_kwh", "p_ch_max_kw", "delta_s_kwh"):
         np.testing.assert_allclose(rt.assessed[name][:, :, 0], rt.realised[name][:, :, 0])
     # the realised window at lead 0 is the realised day's cyclic envelope only in steady
     # state; here it must equal the unrolled truth: day 1 with day 0's overnight vehicles
-    env = ev.station_envelopes(realised)
+    env = station_envelopes(realised)
     day0_over = (realised.day == 0) & (realised.arrival_slot + realised.stay_h > 24)
     n0 = np.bincount(realised.station[day0_over], minlength=4)
     day1_at0 = (realised.day == 1) & (realised.arrival_slot == 0)
@@ -327,7 +335,7 @@ def test_realtime_assessment_is_exact_at_lead_zero(params):
     np.testing.assert_allclose(rt.realised["n_present"][0, :, 0], n0 + n1)
     assert env.n_present.shape[0] == 3
     # the day-ahead part equals the forecast's mean envelope at the same clock hours
-    mean = ev.station_envelopes(forecast).mean()
+    mean = station_envelopes(forecast).mean()
     for h in (0, 13, 22):
         hours = (h + np.arange(6)) % 24
         np.testing.assert_allclose(rt.day_ahead["s_max_kwh"][h], mean.s_max_kwh[0][:, hours])
@@ -337,32 +345,32 @@ def test_realtime_assessment_is_exact_at_lead_zero(params):
         < rt.mean_abs_error("n_present", "day_ahead")[1:].mean()
     )
     with pytest.raises(ValueError, match="day"):
-        ev.realtime_assessment(realised, forecast, day=0)
+        realtime_assessment(realised, forecast, day=0)
     with pytest.raises(ValueError, match="window_h"):
-        ev.realtime_assessment(realised, forecast, day=1, window_h=30)
+        realtime_assessment(realised, forecast, day=1, window_h=30)
 
 
 # ------------------------------------------------------------------ disaggregation
 
 
 def test_disaggregation_delivers_uncontrolled_schedule(params):
-    f = ev.sample_fleet(params, 2, seed=3)
-    env = ev.station_envelopes(f)
+    f = sample_fleet(params, 2, seed=3)
+    env = station_envelopes(f)
     for station in (0, 3):
         res = disaggregate(
             f, env.uncontrolled_kw[1, station], day=1, station=station, allow_v2g=False
         )
         assert res.total_shortfall_kwh < 1e-4 and res.n_missed == 0  # kWh: 0.1 Wh
         assert res.mismatch_kwh < 1e-4
-    small = ev.sample_fleet(params, 1, count_scale=0.05)
-    senv = ev.station_envelopes(small)
+    small = sample_fleet(params, 1, count_scale=0.05)
+    senv = station_envelopes(small)
     res = disaggregate(small, senv.uncontrolled_kw[0, 1], station=1, allow_v2g=True)
     assert res.total_shortfall_kwh < 1e-4 and res.mismatch_kwh < 1e-4
     assert res.p_ch_kw.shape == (int(small.select(station=1).stay_h.sum()),)
 
 
 def test_disaggregation_reports_what_cannot_be_done(params):
-    f = ev.sample_fleet(params, 1, count_scale=0.05)
+    f = sample_fleet(params, 1, count_scale=0.05)
     sub = f.select(station=1)
     need = float(sub.energy_need_kwh.sum())
     assert need > 0
@@ -409,11 +417,11 @@ def test_bad_inputs_raise_value_error_naming_the_field(params, fleet):
         ),
     ):
         with pytest.raises(ValueError, match=field):
-            ev.sample_fleet(dataclasses.replace(e, **change))
+            sample_fleet(dataclasses.replace(e, **change))
     with pytest.raises(ValueError, match="n_days"):
-        ev.sample_fleet(params, 0)
+        sample_fleet(params, 0)
     with pytest.raises(ValueError, match="count_scale"):
-        ev.sample_fleet(params, 1, count_scale=-1.0)
+        sample_fleet(params, 1, count_scale=-1.0)
     with pytest.raises(ValueError, match="schedule_kw"):
         disaggregate(fleet, np.zeros(23))
     with pytest.raises(ValueError, match="station"):

@@ -10,16 +10,17 @@ import pandapower as pp
 import pandapower.networks as pn
 import pytest
 
-from sopev_lib.network import Feeder, load_feeder
-from sopev_lib.plans import PlanInputs, solve_plan
-from sopev_lib.powerflow import run_ac_power_flow
-from sopev_lib.profiles import Profiles
-from sopev_lib.storage import HOURLY_FIELDS
+from sopev_lib.core.grids import from_pandapower, load_feeder
+from sopev_lib.core.inputs import PlanInputs
+from sopev_lib.core.plans import solve_plan
+from sopev_lib.core.powerflow import run_ac_power_flow
+from sopev_lib.core.profiles import Profiles
+from sopev_lib.core.storage import HOURLY_FIELDS
 
 
 def test_case33bw_from_pandapower_equals_our_data() -> None:
     ours = load_feeder()
-    theirs = Feeder.from_pandapower(pn.case33bw(), name="case33bw")
+    theirs = from_pandapower(pn.case33bw(), name="case33bw")
     np.testing.assert_array_equal(theirs.bus, ours.bus)
     np.testing.assert_array_equal(theirs.from_idx, ours.from_idx)
     np.testing.assert_array_equal(theirs.to_idx, ours.to_idx)
@@ -34,7 +35,7 @@ def test_case33bw_from_pandapower_equals_our_data() -> None:
 def test_cigre_mv_matches_pandapowers_own_power_flow() -> None:
     """Two voltage levels (110/20 kV transformers), line charging, switch-opened lines."""
     net = pn.create_cigre_network_mv(with_der=False)
-    feeder = Feeder.from_pandapower(net, name="cigre_mv")
+    feeder = from_pandapower(net, name="cigre_mv")
     assert feeder.n_bus == 15 and feeder.n_branch == 14
     assert feeder.branch_kind.count("trafo") == 2
     assert feeder.has_shunts and len(feeder.ties) == 3
@@ -51,11 +52,11 @@ def test_cigre_mv_matches_pandapowers_own_power_flow() -> None:
 
 def test_unsupported_pandapower_networks_are_named() -> None:
     with pytest.raises(ValueError, match="one in-service external grid, found 2"):
-        Feeder.from_pandapower(pn.mv_oberrhein())
+        from_pandapower(pn.mv_oberrhein())
     net = pn.create_cigre_network_mv(with_der=False)
     net.switch.loc[net.switch.name == "S1", "closed"] = True  # closes a loop 8-14
     with pytest.raises(ValueError, match="not radial"):
-        Feeder.from_pandapower(net)
+        from_pandapower(net)
 
 
 def _repeat_days(inputs: PlanInputs, k: int, weights: tuple[float, ...]) -> PlanInputs:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sopev_lib.cli import main
-from sopev_lib.flexibility import (
+from sopev_lib.core.flexibility import (
     INDEX_KEYS,
     branch_loading,
     check_ampacity,
@@ -25,12 +25,13 @@ from sopev_lib.flexibility import (
     ramps_kw,
     storage_flexibility,
 )
-from sopev_lib.model import InfeasiblePlanError
-from sopev_lib.params import load_params
-from sopev_lib.plans import ModelCache, build_model, prepare_inputs, solve_plan
-from sopev_lib.report import load_paper_results, table6_comparison, write_results
-from sopev_lib.stage2 import COST_RTOL, Stage2Model, solve_stage2
-from sopev_lib.validate import verify
+from sopev_lib.core.inputs import prepare_inputs
+from sopev_lib.core.model import InfeasiblePlanError
+from sopev_lib.core.params import load_params
+from sopev_lib.core.plans import ModelCache, build_model, solve_plan
+from sopev_lib.core.stage2 import COST_RTOL, Stage2Model, solve_stage2
+from sopev_lib.reproduction.paper import load_paper_results, table6_comparison, write_results
+from sopev_lib.verify.checks import verify
 
 # ----- a three-hour case computed by hand -----------------------------------------------------
 # One storage unit (eta_ch 0.9, eta_dis 0.8 -> k = max(0.9, 1/0.8) = 1.25), net range [-20, 30] kW,

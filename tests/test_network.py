@@ -1,4 +1,4 @@
-"""sopev_lib.network: the IEEE 33-bus feeder, its orientation and incidence, bad topologies."""
+"""sopev_lib.core.feeder: the IEEE 33-bus feeder, its orientation and incidence, bad topologies."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from sopev_lib.network import Feeder, load_feeder
-from sopev_lib.params import load_params
-from sopev_lib.paths import data_dir
+from sopev_lib.core.feeder import Feeder
+from sopev_lib.core.grids import load_feeder, to_pandapower
+from sopev_lib.core.params import load_params
+from sopev_lib.core.paths import data_dir
 
 
 @pytest.fixture(scope="module")
@@ -145,12 +146,12 @@ def test_bad_tables() -> None:
 
 
 def test_to_pandapower(feeder: Feeder) -> None:
-    net = feeder.to_pandapower()
+    net = to_pandapower(feeder)
     assert len(net.bus) == feeder.n_bus
     assert len(net.line) == feeder.n_branch
     assert len(net.load) == feeder.n_bus
     assert net.load.p_mw.sum() * 1000.0 == pytest.approx(feeder.total_load_kw)
     assert np.allclose(net.line.r_ohm_per_km * net.line.length_km, feeder.r_ohm)
-    with_ties = feeder.to_pandapower(include_ties=True)
+    with_ties = to_pandapower(feeder, include_ties=True)
     assert len(with_ties.line) == feeder.n_branch + len(feeder.ties)
     assert (~with_ties.line.in_service).sum() == len(feeder.ties)

@@ -9,10 +9,15 @@ import pandas as pd
 import pytest
 
 from sopev_lib.cli import main, parse_overrides
-from sopev_lib.economics import cost_breakdown, cost_table, loss_double_count, savings_table
-from sopev_lib.report import load_paper_results, table4_comparison, table5_comparison, write_results
-from sopev_lib.siting import tie_sensitivities
-from sopev_lib.validate import VerificationError, relaxation_gap, require_verified
+from sopev_lib.core.economics import cost_breakdown, cost_table, loss_double_count, savings_table
+from sopev_lib.core.siting import tie_sensitivities
+from sopev_lib.reproduction.paper import (
+    load_paper_results,
+    table4_comparison,
+    table5_comparison,
+    write_results,
+)
+from sopev_lib.verify.checks import VerificationError, relaxation_gap, require_verified
 
 
 def test_every_plan_verifies(reproduction) -> None:
@@ -137,7 +142,7 @@ def test_sensitivity_siting_picks_the_papers_sites(inputs) -> None:
 
 
 def test_gap_floor_scales_with_the_feeder(reproduction) -> None:
-    from sopev_lib.validate import GAP_FLOOR_FRACTION, gap_floor_pu2
+    from sopev_lib.verify.checks import GAP_FLOOR_FRACTION, gap_floor_pu2
 
     result = reproduction.results[1]
     net = result.solution.network
@@ -151,7 +156,7 @@ def test_gap_floor_scales_with_the_feeder(reproduction) -> None:
 
 
 def test_hourly_siting_table_matches_the_ranking(inputs) -> None:
-    from sopev_lib.siting import tie_sensitivities_hourly
+    from sopev_lib.core.siting import tie_sensitivities_hourly
 
     hourly = tie_sensitivities_hourly(inputs, hours=[3, 19])
     assert len(hourly) == 2 * len(inputs.feeder.ties)

@@ -1,4 +1,4 @@
-"""sopev_lib.plotting.feeder: the generic radial layout and the chapter-1 figures."""
+"""sopev_lib.book.figures.feeder: the generic radial layout and the chapter-1 figures."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sopev_lib.network import Feeder, load_feeder
-from sopev_lib.params import load_params
-from sopev_lib.plotting.feeder import (
+from sopev_lib.book.figures.feeder import (
     draw_feeder,
     feeder_layout,
     plot_daily_power_flow,
@@ -19,6 +17,9 @@ from sopev_lib.plotting.feeder import (
     plot_voltage_profile,
     table_markdown,
 )
+from sopev_lib.core.feeder import Feeder
+from sopev_lib.core.grids import load_feeder
+from sopev_lib.core.params import load_params
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""sopev_lib.plotting.planning: every figure of chapters 3-4 draws from real (small) results."""
+"""sopev_lib.book.figures.planning: every figure of chapters 3-4 draws from real (small) results."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from sopev_lib.params import load_params
-from sopev_lib.plotting.planning import (
+from sopev_lib.book.figures.planning import (
     plot_alternatives,
     plot_capacity_sweep,
     plot_cost_comparison,
@@ -24,8 +23,9 @@ from sopev_lib.plotting.planning import (
     plot_voltage_envelopes,
     plot_voltage_heatmaps,
 )
-from sopev_lib.report import table4_comparison, table5_comparison
-from sopev_lib.reproduce import Reproduction, run_reproduction
+from sopev_lib.core.params import load_params
+from sopev_lib.reproduction.paper import table4_comparison, table5_comparison
+from sopev_lib.reproduction.pipeline import Reproduction, run_reproduction
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Figures of the reproduction report (sopev_lib.plotting.report) from small tables."""
+"""Figures of the reproduction report (sopev_lib.book.figures.report) from small tables."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from sopev_lib.plotting.report import (
+from sopev_lib.book.figures.report import (
     plot_alternative_effects,
     plot_calibration,
     plot_relative_differences,

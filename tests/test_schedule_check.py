@@ -1,13 +1,13 @@
-"""Plan 4's station schedules disaggregated over the vehicles (sopev_lib.schedule_check)."""
+"""Plan 4's station schedules disaggregated over the vehicles (sopev_lib.verify.schedules)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sopev_lib.ev import sample_fleet
-from sopev_lib.ev_disaggregate import Disaggregation
-from sopev_lib.schedule_check import (
+from sopev_lib.core.ev.fleet import sample_fleet
+from sopev_lib.verify.disaggregate import Disaggregation
+from sopev_lib.verify.schedules import (
     StationCheck,
     check_plan4_schedules,
     saving_at_risk,

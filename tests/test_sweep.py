@@ -1,4 +1,4 @@
-"""The sweep engine (sopev_lib.sweep) and the study summaries (sopev_lib.studies).
+"""The sweep engine (sopev_lib.studies.sweep) and the study summaries (sopev_lib.studies.sensitivity).
 
 The Dask tests share one two-worker LocalCluster (as CI runs it); the whole file takes about
 20-30 s on two cores.
@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from sopev_lib.cli import main as cli_main
-from sopev_lib.studies import (
+from sopev_lib.studies.sensitivity import (
     RUN_COLUMNS,
     advantage_range,
     co_planning_advantage,
@@ -25,7 +25,7 @@ from sopev_lib.studies import (
     resolve_settings,
     robustness_summary,
 )
-from sopev_lib.sweep import (
+from sopev_lib.studies.sweep import (
     META_COLUMNS,
     load_config,
     point_id,
@@ -96,8 +96,8 @@ def comparable(df: pd.DataFrame) -> pd.DataFrame:
         ({"options": {"ac_check": "yes"}}, "options.ac_check"),
         ({"output": {"format": "xlsx"}}, "output.format"),
         ({"output": {"folder": "x"}}, "folder"),
-        ({"function": "sopev_lib.studies.plan_metrics"}, "function"),
-        ({"function": "sopev_lib.studies:nothing"}, "function"),
+        ({"function": "sopev_lib.studies.sensitivity.plan_metrics"}, "function"),
+        ({"function": "sopev_lib.studies.sensitivity:nothing"}, "function"),
         ({"base": {"ev.seed": 3}}, "ev.seed"),
         ({"base": {"ev.forecast_days": 0}}, "ev.forecast_days"),
     ],

@@ -1,0 +1,581 @@
+"""Figures of the test-system chapter: the feeder diagram, voltage profiles and daily curves.
+
+The feeder diagram needs bus positions. :func:`feeder_layout` computes them for any radial
+:class:`~sopev_lib.core.feeder.Feeder` (no hand-typed coordinates): the feeder is split into
+sections by a longest-path decomposition, the main trunk (the longest path from the substation)
+runs left to right on row 0, and every lateral hangs below or above the bus it leaves from and
+runs to the right on the nearest row where it does not collide with an earlier section.
+
+Every plotting function takes computed results (kW, kvar, p.u.) and returns a matplotlib Figure;
+none of them solves anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path as MplPath
+
+from sopev_lib.book.style import PALETTE
+from sopev_lib.core.feeder import Feeder
+
+__all__ = [
+    "FeederLayout",
+    "draw_feeder",
+    "feeder_layout",
+    "plot_daily_power_flow",
+    "plot_daily_profiles",
+    "plot_voltage_profile",
+    "table_markdown",
+]
+
+PV_COLOR = PALETTE[1]
+WIND_COLOR = PALETTE[0]
+EV_COLOR = PALETTE[2]
+SOP_COLOR = PALETTE[3]
+TIE_COLOR = "0.45"
+LINE_COLOR = "0.15"
+PERIOD_COLORS = {"peak": PALETTE[3], "flat": PALETTE[8], "valley": PALETTE[9]}
+
+
+@dataclass(frozen=True, eq=False)
+class FeederLayout:
+    """Bus positions of a radial feeder diagram.
+
+    Attributes:
+        xy: (n_bus, 2) positions in drawing units: x counts branches along a section, y is the
+            row (0 = main trunk; laterals on rows above (+) and below (-)).
+        sections: 0-based bus indices of each section in order, the main trunk first.
+        attach: for each section, the 0-based index of the bus it leaves from (-1 for the
+            trunk, which starts at the substation).
+    """
+
+    xy: np.ndarray
+    sections: tuple[tuple[int, ...], ...]
+    attach: tuple[int, ...]
+
+    @property
+    def row(self) -> np.ndarray:
+        """Row of each bus (int), shape (n_bus,)."""
+        return np.rint(self.xy[:, 1]).astype(int)
+
+
+def _children(feeder: Feeder) -> list[list[int]]:
+    kids: list[list[int]] = [[] for _ in range(feeder.n_bus)]
+    for f, t in zip(feeder.from_idx, feeder.to_idx, strict=True):
+        kids[int(f)].append(int(t))
+    return kids
+
+
+def _heights(kids: list[list[int]]) -> np.ndarray:
+    """Number of branches on the longest path from each bus down to a leaf of its subtree."""
+    order = [0]
+    for u in order:  # breadth-first: parents before children
+        order.extend(kids[u])
+    height = np.zeros(len(kids), dtype=int)
+    for u in reversed(order):
+        if kids[u]:
+            height[u] = 1 + max(height[v] for v in kids[u])
+    return height
+
+
+def _sections(feeder: Feeder) -> tuple[list[list[int]], list[int]]:
+    """Longest-path decomposition: each section follows the child with the deepest subtree."""
+    kids = _children(feeder)
+    height = _heights(kids)
+    sections: list[list[int]] = []
+    attach: list[int] = []
+    queue: list[tuple[int, int]] = [(0, -1)]
+    for start, parent in queue:  # the queue grows while iterating: sections in discovery order
+        path = [start]
+        u = start
+        while kids[u]:
+            ranked = sorted(kids[u], key=lambda v: (-height[v], int(feeder.bus[v])))
+            for v in ranked[1:]:
+                queue.append((v, u))
+            u = ranked[0]
+            path.append(u)
+        sections.append(path)
+        attach.append(parent)
+    return sections, attach
+
+
+def _free(intervals: list[tuple[float, float]], lo: float, hi: float, gap: float) -> bool:
+    """True if [lo, hi] keeps more than ``gap`` from every interval."""
+    return all(hi < a - gap or lo > b + gap for a, b in intervals)
+
+
+def feeder_layout(feeder: Feeder) -> FeederLayout:
+    """Positions of every bus for a tree diagram of a radial feeder.
+
+    The main trunk is the longest path (in branches) from the substation, drawn on row 0 from
+    x = 0. Each lateral starts directly above or below the bus it leaves from (a vertical
+    branch) and runs to the right. Laterals leaving the trunk alternate below/above and take the
+    nearest free row; laterals leaving a lateral go further outward. A row is free when the new
+    section keeps at least one empty unit from sections already there and its vertical branch
+    crosses no section on the rows in between.
+    """
+    sections, attach = _sections(feeder)
+    xy = np.zeros((feeder.n_bus, 2))
+    occupied: dict[int, list[tuple[float, float]]] = {}
+    n_trunk_laterals = 0
+    max_rows = feeder.n_bus + 1
+    for sec, parent in zip(sections, attach, strict=True):
+        if parent < 0:
+            x0, row = 0.0, 0
+        else:
+            x0 = float(xy[parent, 0])
+            prow = int(np.rint(xy[parent, 1]))
+            x1 = x0 + len(sec) - 1
+            if prow == 0:
+                first = -1 if n_trunk_laterals % 2 == 0 else 1
+                n_trunk_laterals += 1
+                candidates = [prow + s * d for d in range(1, max_rows) for s in (first, -first)]
+            else:
+                out = 1 if prow > 0 else -1
+                candidates = [prow + out * d for d in range(1, max_rows)]
+
+            def passes(r: int, *, prow: int = prow, x0: float = x0, x1: float = x1) -> bool:
+                step = 1 if r > prow else -1
+                between = range(prow + step, r, step)
+                clear = all(_free(occupied.get(m, []), x0, x0, 0.0) for m in between)
+                return clear and _free(occupied.get(r, []), x0, x1, 1.0)
+
+            chosen = next((r for r in candidates if passes(r)), None)
+            if chosen is None:  # crowded tree: accept crossings, keep rows distinct
+                chosen = next(r for r in candidates if _free(occupied.get(r, []), x0, x1, 1.0))
+            row = chosen
+            step = 1 if row > prow else -1
+            for m in range(prow + step, row, step):  # the vertical branch occupies its column
+                occupied.setdefault(m, []).append((x0, x0))
+        for k, b in enumerate(sec):
+            xy[b] = (x0 + k, row)
+        occupied.setdefault(row, []).append((x0, x0 + len(sec) - 1))
+    return FeederLayout(xy=xy, sections=tuple(tuple(s) for s in sections), attach=tuple(attach))
+
+
+def _tint(color: Sequence[float], amount: float = 0.25) -> tuple[float, float, float]:
+    """An opaque light tint of ``color`` (mixed with white)."""
+    r, g, b = color[:3]
+    return (1 - amount + amount * r, 1 - amount + amount * g, 1 - amount + amount * b)
+
+
+def _bezier(p0: np.ndarray, c: np.ndarray, p1: np.ndarray, n: int = 41) -> np.ndarray:
+    t = np.linspace(0.0, 1.0, n)[:, None]
+    return (1 - t) ** 2 * p0 + 2 * (1 - t) * t * c + t**2 * p1
+
+
+def _tie_control(
+    p0: np.ndarray, p1: np.ndarray, obstacles: np.ndarray, y_scale: float
+) -> np.ndarray:
+    """Control point of a tie's quadratic curve.
+
+    Candidates bulge to either side by several depths and lean towards either end; the chosen
+    curve spends the least length close to ``obstacles`` (points of buses, branches and labels):
+    a curve may cross a branch, but should not run along one. Flatter curves win ties.
+    """
+    mid = (p0 + p1) / 2
+    d = p1 - p0
+    length = max(float(np.hypot(*d)), 1e-9)
+    tangent = d / length
+    normal = np.array([-tangent[1], tangent[0]])
+    scaled = np.array([1.0, y_scale])
+    far = np.minimum(
+        np.hypot(*((obstacles - p0) * scaled).T), np.hypot(*((obstacles - p1) * scaled).T)
+    )
+    near = obstacles[far > 0.3]  # the tie's own buses and the branches leaving them do not count
+    best, best_cost = mid, np.inf
+    for depth in (0.1, 0.2, 0.3, 0.45, 0.6):
+        for sign in (1.0, -1.0):
+            for lean in (-0.25, 0.0, 0.25):
+                c = mid + (sign * depth * normal + lean * tangent) * length
+                curve = _bezier(p0, c, p1)[1:-1]
+                if len(near):
+                    diff = (curve[:, None, :] - near[None, :, :]) * scaled
+                    dist = np.sqrt((diff**2).sum(-1)).min(axis=1)
+                    crowding = float(np.mean(np.clip(0.55 - dist, 0.0, None)))
+                else:
+                    crowding = 0.0
+                cost = crowding + 0.02 * depth + 0.01 * abs(lean)
+                if cost < best_cost - 1e-12:
+                    best, best_cost = c, cost
+    return best
+
+
+def _label_point(curve: np.ndarray, obstacles: np.ndarray, y_scale: float) -> np.ndarray:
+    """The point of the middle half of ``curve`` farthest from the obstacles (for its label)."""
+    n = len(curve)
+    middle = curve[n // 4 : n - n // 4]
+    diff = middle[:, None, :] - obstacles[None, :, :]
+    diff[..., 1] *= y_scale
+    clearance = np.sqrt((diff**2).sum(-1)).min(axis=1)
+    return middle[int(np.argmax(clearance))]
+
+
+def draw_feeder(
+    feeder: Feeder,
+    *,
+    sop_sites: Sequence[str] = (),
+    pv_kw: Mapping[int, float] | None = None,
+    wind_kw: Mapping[int, float] | None = None,
+    stations: Mapping[int, str] | None = None,
+    layout: FeederLayout | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Single-line diagram of a radial feeder.
+
+    Args:
+        feeder: the feeder; in-service branches are drawn solid, tie lines dashed and labelled.
+        sop_sites: names of the tie lines that carry an SOP (highlighted), e.g. ``["12-22"]``.
+        pv_kw, wind_kw: rating (kW) of the PV / wind unit at each 1-based bus.
+        stations: label of the EV charging station at each 1-based bus, e.g. ``{18: "EV 1"}``.
+        layout: bus positions; default :func:`feeder_layout` of ``feeder``.
+        title: optional axes title.
+
+    Returns:
+        The figure (one axes, no ticks; the substation is bus ``feeder.bus[0]``).
+    """
+    layout = layout or feeder_layout(feeder)
+    xy = layout.xy
+    x_span = float(np.ptp(xy[:, 0])) + 2.0
+    rows = layout.row
+    n_rows = int(rows.max() - rows.min()) + 1
+    x_unit, y_unit = 0.62, 1.05  # inches per drawing unit
+    fig, ax = plt.subplots(figsize=(max(6.0, x_unit * x_span), max(3.2, y_unit * (n_rows + 1.1))))
+    y_scale = y_unit / x_unit
+    sop = set(sop_sites)
+    unknown = sop - {t.name for t in feeder.ties}
+    if unknown:
+        raise ValueError(f"sop_sites {sorted(unknown)} are not tie lines of {feeder.name!r}")
+
+    # labels (badges) of DG units and stations: stacked away from the bus's vertical branches
+    badges: dict[int, list[tuple[str, tuple]]] = {}
+    for mapping, kind, color in ((pv_kw, "PV", PV_COLOR), (wind_kw, "WT", WIND_COLOR)):
+        for bus, kw in (mapping or {}).items():
+            badges.setdefault(feeder.index_of(bus), []).append((f"{kind} {kw:g} kW", color))
+    for bus, label in (stations or {}).items():
+        badges.setdefault(feeder.index_of(bus), []).append((label, EV_COLOR))
+    vertical = [
+        (int(f), int(t))
+        for f, t in zip(feeder.from_idx, feeder.to_idx, strict=True)
+        if xy[f, 0] == xy[t, 0]
+    ]
+    placed: list[tuple[int, float, str, tuple]] = []  # bus index, offset (points), text, color
+    for i, items in badges.items():
+        up_used = any(i in (a, b) and xy[a + b - i, 1] > xy[i, 1] for a, b in vertical)
+        down_used = any(i in (a, b) and xy[a + b - i, 1] < xy[i, 1] for a, b in vertical)
+        outward = 1 if rows[i] >= 0 else -1
+        if (outward > 0 and up_used) or (outward < 0 and down_used):
+            outward = -outward
+        placed.extend((i, outward * (15.0 + 13.0 * k), t, c) for k, (t, c) in enumerate(items))
+
+    # obstacles for the tie curves: points along branches, buses and badges (drawing units)
+    pts = [xy]
+    for f, t in zip(feeder.from_idx, feeder.to_idx, strict=True):
+        s = np.linspace(0.0, 1.0, 5)[:, None]
+        pts.append((1 - s) * xy[f] + s * xy[t])
+    for i, off, _, _ in placed:
+        y = xy[i, 1] + off / 72.0 / y_unit
+        pts.append(np.array([[xy[i, 0] + dx, y] for dx in (-0.4, 0.0, 0.4)]))
+    obstacles = np.vstack(pts)
+
+    for f, t in zip(feeder.from_idx, feeder.to_idx, strict=True):
+        ax.plot(*xy[[f, t]].T, color=LINE_COLOR, lw=1.6, zorder=1, solid_capstyle="round")
+
+    for tie in feeder.ties:
+        a, b = feeder.index_of(tie.bus_a), feeder.index_of(tie.bus_b)
+        c = _tie_control(xy[a], xy[b], obstacles, y_scale)
+        is_sop = tie.name in sop
+        color = SOP_COLOR if is_sop else TIE_COLOR
+        path = MplPath([xy[a], c, xy[b]], [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3])
+        ax.add_patch(
+            PathPatch(
+                path,
+                fill=False,
+                edgecolor=color,
+                lw=2.4 if is_sop else 1.3,
+                linestyle=(0, (5, 3)),
+                zorder=0.5,
+            )
+        )
+        mid = _label_point(_bezier(xy[a], c, xy[b]), obstacles, y_scale)
+        ax.text(
+            *mid,
+            tie.name,
+            ha="center",
+            va="center",
+            fontsize=8,
+            color=color,
+            fontweight="bold" if is_sop else "normal",
+            zorder=4,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9},
+        )
+
+    ax.scatter(
+        xy[1:, 0], xy[1:, 1], s=190, facecolor="white", edgecolor=LINE_COLOR, lw=1.2, zorder=3
+    )
+    ax.scatter(xy[0, 0], xy[0, 1], s=230, marker="s", color=LINE_COLOR, zorder=3)
+    for i, b in enumerate(feeder.bus):
+        ax.text(
+            *xy[i],
+            str(b),
+            ha="center",
+            va="center",
+            fontsize=7,
+            zorder=5,
+            color="white" if i == 0 else "black",
+        )
+    ax.annotate(
+        "substation",
+        xy[0],
+        xytext=(0, -14),
+        textcoords="offset points",
+        ha="center",
+        va="top",
+        fontsize=8,
+    )
+    for i, off, text, color in placed:
+        ax.annotate(
+            text,
+            xy[i],
+            xytext=(0, off),
+            textcoords="offset points",
+            ha="center",
+            va="center",
+            fontsize=7.5,
+            zorder=6,
+            bbox={"boxstyle": "round,pad=0.2", "fc": _tint(color), "ec": color, "lw": 1.0},
+        )
+
+    handles = [
+        Line2D([], [], color=LINE_COLOR, lw=1.6, label="in-service branch"),
+        Line2D([], [], color=TIE_COLOR, lw=1.2, ls=(0, (5, 3)), label="tie line (normally open)"),
+        Line2D([], [], color=SOP_COLOR, lw=2.4, ls=(0, (5, 3)), label="SOP site (tie line)"),
+        Patch(fc=_tint(PV_COLOR), ec=PV_COLOR, label="PV unit"),
+        Patch(fc=_tint(WIND_COLOR), ec=WIND_COLOR, label="wind turbine (WT)"),
+        Patch(fc=_tint(EV_COLOR), ec=EV_COLOR, label="EV charging station"),
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.01),
+        ncol=3,
+        fontsize=8,
+        frameon=False,
+    )
+    ax.set_xlim(xy[:, 0].min() - 1.0, xy[:, 0].max() + 1.0)
+    ax.set_ylim(rows.min() - 0.7, rows.max() + 0.7)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_voltage_profile(
+    feeder: Feeder,
+    v_pu: np.ndarray,
+    *,
+    v_min_pu: float | None = None,
+    v_max_pu: float | None = None,
+    layout: FeederLayout | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Bus voltage magnitude against bus number, one line per feeder section.
+
+    Args:
+        feeder: the feeder.
+        v_pu: voltage magnitude per bus (p.u.), shape (n_bus,).
+        v_min_pu, v_max_pu: limits drawn as dashed lines when given.
+        layout: supplies the sections (default :func:`feeder_layout`).
+        title: optional axes title.
+    """
+    v = np.asarray(v_pu, dtype=float)
+    if v.shape != (feeder.n_bus,):
+        raise ValueError(f"v_pu: expected shape ({feeder.n_bus},), got {v.shape}")
+    layout = layout or feeder_layout(feeder)
+    fig, ax = plt.subplots(figsize=(8.0, 3.8))
+    for k, (sec, parent) in enumerate(zip(layout.sections, layout.attach, strict=True)):
+        idx = list(sec)
+        label = (
+            f"main trunk {feeder.bus[idx[0]]}-{feeder.bus[idx[-1]]}"
+            if parent < 0
+            else f"lateral {feeder.bus[idx[0]]}-{feeder.bus[idx[-1]]} (from bus "
+            f"{feeder.bus[parent]})"
+        )
+        ax.plot(feeder.bus[idx], v[idx], "o-", ms=4, lw=1.5, color=PALETTE[k % 10], label=label)
+    i_min = int(np.argmin(v))
+    ax.annotate(
+        f"lowest: {v[i_min]:.4f} p.u. at bus {feeder.bus[i_min]}",
+        (feeder.bus[i_min], v[i_min]),
+        xytext=(-60, -4),
+        textcoords="offset points",
+        ha="right",
+        va="center",
+        fontsize=8,
+        arrowprops={"arrowstyle": "->", "lw": 0.8, "color": "0.2"},
+    )
+    lo = min(v.min(), v_min_pu if v_min_pu is not None else v.min())
+    hi = max(v.max(), 1.0)
+    for lim, name, va in ((v_min_pu, "$V_{min}$", "bottom"), (v_max_pu, "$V_{max}$", "top")):
+        if lim is not None and lo - 0.02 <= lim <= hi + 0.02:
+            ax.axhline(lim, color="0.3", ls="--", lw=1.0)
+            ax.text(
+                feeder.bus.min(), lim, f" {name} = {lim:g} p.u.", va=va, fontsize=8, color="0.2"
+            )
+    ax.set_ylim(lo - 0.012, hi + 0.006)
+    ax.set_xlim(feeder.bus.min() - 0.7, feeder.bus.max() + 0.7)
+    step = 1 if feeder.n_bus <= 40 else int(np.ceil(feeder.n_bus / 40))
+    ax.set_xticks(feeder.bus[::step])
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_xlabel("bus")
+    ax.set_ylabel("voltage magnitude (p.u.)")
+    ax.legend(fontsize=8, loc="upper right")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def _step(ax, hours: np.ndarray, values: np.ndarray, **kwargs) -> None:
+    """Hour h is the interval [h, h+1): draw a step that holds the last value to its end."""
+    h = np.append(hours, hours[-1] + 1)
+    ax.step(h, np.append(values, values[-1]), where="post", **kwargs)
+
+
+def plot_daily_profiles(
+    hours: np.ndarray,
+    load_kw: np.ndarray,
+    pv_kw: np.ndarray,
+    wind_kw: np.ndarray,
+    tariff_rmb_per_kwh: np.ndarray,
+    tariff_period: Sequence[str],
+) -> Figure:
+    """The planning day: total load and available DG (kW), and the purchase tariff (RMB/kWh).
+
+    Args:
+        hours: 0..T-1 (hour h is the interval [h, h+1)).
+        load_kw: total feeder load per hour (kW), shape (T,).
+        pv_kw, wind_kw: total available PV and wind output per hour (kW), shape (T,).
+        tariff_rmb_per_kwh: purchase price per hour, shape (T,).
+        tariff_period: "peak" / "flat" / "valley" per hour.
+    """
+    hours = np.asarray(hours)
+    fig, (ax, ax2) = plt.subplots(
+        2, 1, figsize=(8.0, 5.2), sharex=True, gridspec_kw={"height_ratios": [3, 1.2]}
+    )
+    _step(ax, hours, np.asarray(load_kw), color=LINE_COLOR, lw=2.0, label="total load")
+    _step(ax, hours, np.asarray(pv_kw), color=PV_COLOR, lw=2.0, label="PV available")
+    _step(ax, hours, np.asarray(wind_kw), color=WIND_COLOR, lw=2.0, label="wind available")
+    _step(
+        ax,
+        hours,
+        np.asarray(pv_kw) + np.asarray(wind_kw),
+        color=PALETTE[4],
+        lw=1.4,
+        ls="--",
+        label="PV + wind available",
+    )
+    ax.set_ylabel("power (kW)")
+    top = max(np.max(load_kw), np.max(np.asarray(pv_kw) + np.asarray(wind_kw)))
+    ax.set_ylim(0, 1.22 * top)  # headroom for the legend
+    ax.legend(fontsize=8, ncol=4, loc="upper center")
+    periods = list(tariff_period)
+    for h, period in zip(hours, periods, strict=True):
+        ax2.axvspan(h, h + 1, color=PERIOD_COLORS.get(period, "0.9"), alpha=0.25, lw=0)
+    _step(ax2, hours, np.asarray(tariff_rmb_per_kwh), color=LINE_COLOR, lw=1.8)
+    ax2.set_ylabel("tariff\n(RMB/kWh)")
+    ax2.set_ylim(0, float(np.max(tariff_rmb_per_kwh)) * 1.3)
+    ax2.legend(
+        handles=[Patch(color=PERIOD_COLORS[p], alpha=0.35, label=p) for p in PERIOD_COLORS],
+        fontsize=8,
+        ncol=3,
+        loc="upper left",
+    )
+    ax2.set_xlabel("hour of day")
+    ax2.set_xlim(hours[0], hours[-1] + 1)
+    ax2.set_xticks(np.arange(hours[0], hours[-1] + 2, 3))
+    return fig
+
+
+def plot_daily_power_flow(
+    hours: np.ndarray,
+    v_min_pu: np.ndarray,
+    v_max_pu: np.ndarray,
+    p_substation_kw: np.ndarray,
+    loss_kw: np.ndarray,
+    *,
+    v_limits: tuple[float, float] | None = None,
+    p_substation_min_kw: float | None = None,
+) -> Figure:
+    """Hourly AC power-flow results of a day: voltage extremes, substation import, losses.
+
+    Args:
+        hours: 0..T-1.
+        v_min_pu, v_max_pu: lowest and highest bus voltage per hour (p.u.), shape (T,).
+        p_substation_kw: active power drawn from the upstream grid per hour (kW; negative =
+            export), shape (T,).
+        loss_kw: total network loss per hour (kW), shape (T,).
+        v_limits: (V_min, V_max) drawn as dashed lines.
+        p_substation_min_kw: lower limit of the substation import, drawn as a dashed line.
+    """
+    hours = np.asarray(hours)
+    fig, axes = plt.subplots(3, 1, figsize=(8.0, 7.0), sharex=True)
+    ax_v, ax_p, ax_l = axes
+    _step(ax_v, hours, np.asarray(v_max_pu), color=PALETTE[0], lw=2.0, label="highest bus")
+    _step(ax_v, hours, np.asarray(v_min_pu), color=PALETTE[3], lw=2.0, label="lowest bus")
+    lo, hi = float(np.min(v_min_pu)), float(np.max(v_max_pu))
+    if v_limits is not None:
+        for lim, name in zip(v_limits, ("$V_{min}$", "$V_{max}$"), strict=True):
+            ax_v.axhline(lim, color="0.3", ls="--", lw=1.0)
+            ax_v.text(hours[-1] + 1.1, lim, f"{name}\n{lim:g}", va="center", fontsize=8)
+            lo, hi = min(lo, lim), max(hi, lim)
+    ax_v.set_ylim(lo - 0.008, hi + 0.008)
+    ax_v.set_ylabel("voltage (p.u.)")
+    ax_v.legend(fontsize=8, loc="lower left", ncol=2)
+    _step(
+        ax_p,
+        hours,
+        np.asarray(p_substation_kw),
+        color=LINE_COLOR,
+        lw=2.0,
+        label="substation import",
+    )
+    if p_substation_min_kw is not None:
+        ax_p.axhline(p_substation_min_kw, color="0.3", ls="--", lw=1.0)
+        ax_p.text(hours[-1] + 1.1, p_substation_min_kw, "lower\nlimit", va="center", fontsize=8)
+    ax_p.set_ylabel("import (kW)")
+    ax_p.set_ylim(bottom=min(0.0, float(np.min(p_substation_kw)) * 1.1))
+    _step(ax_l, hours, np.asarray(loss_kw), color=PALETTE[4], lw=2.0)
+    ax_l.set_ylabel("losses (kW)")
+    ax_l.set_ylim(bottom=0)
+    ax_l.set_xlabel("hour of day")
+    ax_l.set_xlim(hours[0], hours[-1] + 1)
+    ax_l.set_xticks(np.arange(hours[0], hours[-1] + 2, 3))
+    return fig
+
+
+def table_markdown(frame: pd.DataFrame, *, code_columns: Sequence[str] = ()) -> str:
+    """A pipe table (GitHub-flavoured Markdown) of ``frame`` for ``glue`` and ``{glue:md}``.
+
+    Wrapped in a MyST ``{table}`` directive it becomes a numbered, captioned table of the book.
+    Cells are written with ``str``; ``|`` is escaped and newlines become spaces; the columns in
+    ``code_columns`` are set as inline code. The index is not written.
+    """
+
+    def cell(value: object, code: bool) -> str:
+        text = str(value).replace("\n", " ").replace("|", "\\|")
+        return f"`{text}`" if code and text else text
+
+    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    body = [
+        "| " + " | ".join(cell(v, c in code_columns) for c, v in row.items()) + " |"
+        for _, row in frame.iterrows()
+    ]
+    return "\n".join([header, rule, *body])

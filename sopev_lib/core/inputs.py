@@ -1,0 +1,139 @@
+"""Everything a plan is solved with: parameters, feeder, profiles and station envelopes.
+
+:func:`prepare_inputs` loads them for a parameter set; :func:`rebuild_inputs` applies parameter
+overrides to existing inputs and rebuilds only the parts that the changed parameters affect
+(the one way the studies, the assumptions and the chapters vary a parameter).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sopev_lib.core.feeder import Feeder
+from sopev_lib.core.grids import load_feeder
+from sopev_lib.core.params import Params, load_params
+from sopev_lib.core.profiles import (
+    Profiles,
+    bus_dg_available_kw,
+    bus_load_kvar,
+    bus_load_kw,
+    load_profiles,
+)
+from sopev_lib.core.storage import StorageEnvelope
+
+__all__ = ["PlanInputs", "prepare_inputs"]
+
+
+@dataclass(frozen=True, eq=False)
+class PlanInputs:
+    """Everything a plan is solved with: parameters, feeder, profiles, station envelopes.
+
+    One planning day by default. For K representative days (a multi-day plan, chapter 8) the
+    profiles and envelopes hold K * 24 hours back to back and ``day_weights`` the number of
+    days per year each stands for (summing to ``economics.days_per_year``).
+    """
+
+    params: Params
+    feeder: Feeder
+    profiles: Profiles
+    envelopes: tuple[StorageEnvelope, ...]
+    day_weights: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.day_weights is not None:
+            k = len(self.day_weights)
+            if k == 0 or self.profiles.n_hours % k:
+                raise ValueError(
+                    f"day_weights: {k} days do not divide {self.profiles.n_hours} hours"
+                )
+            if any(w < 0 for w in self.day_weights):
+                raise ValueError(f"day_weights must be >= 0; got {list(self.day_weights)}")
+
+    @property
+    def n_hours(self) -> int:
+        return self.profiles.n_hours
+
+    @property
+    def n_days(self) -> int:
+        return 1 if self.day_weights is None else len(self.day_weights)
+
+    @property
+    def day_length(self) -> int:
+        return self.n_hours // self.n_days
+
+    @property
+    def hour_weights(self) -> np.ndarray:
+        """Days per year that each hour stands for, shape (T,)."""
+        if self.day_weights is None:
+            return np.full(self.n_hours, self.params.economics.days_per_year)
+        return np.repeat(np.asarray(self.day_weights, dtype=float), self.day_length)
+
+    @property
+    def load_kw(self) -> np.ndarray:
+        return bus_load_kw(self.feeder, self.profiles)
+
+    @property
+    def load_kvar(self) -> np.ndarray:
+        return bus_load_kvar(self.feeder, self.profiles)
+
+    @property
+    def dg_bus_index(self) -> np.ndarray:
+        dg = self.params.dg
+        return self.feeder.indices_of([*dg.pv_buses, *dg.wind_buses])
+
+    @property
+    def dg_labels(self) -> list[str]:
+        dg = self.params.dg
+        return [f"PV {b}" for b in dg.pv_buses] + [f"WT {b}" for b in dg.wind_buses]
+
+    @property
+    def dg_available_kw(self) -> np.ndarray:
+        """(n_dg, T) available output per unit (PV first, then wind)."""
+        dg, pr = self.params.dg, self.profiles
+        pv = np.outer(np.asarray(dg.pv_rating_kw), pr.pv_pu)
+        wind = np.outer(np.asarray(dg.wind_rating_kw), pr.wind_pu)
+        return np.vstack([pv, wind])
+
+    @property
+    def dg_available_bus_kw(self) -> np.ndarray:
+        return bus_dg_available_kw(self.feeder, self.profiles, self.params)
+
+    @property
+    def ev_uncontrolled_kw(self) -> np.ndarray:
+        """(n_bus, T) uncontrolled charging load of the stations (Plans 1-3)."""
+        out = np.zeros((self.feeder.n_bus, self.n_hours))
+        for env in self.envelopes:
+            out[self.feeder.index_of(env.bus)] += env.uncontrolled_kw
+        return out
+
+    @property
+    def station_buses(self) -> list[int]:
+        return [e.bus for e in self.envelopes]
+
+
+def prepare_inputs(
+    params: Params | None = None,
+    *,
+    feeder: Feeder | None = None,
+    profiles: Profiles | None = None,
+    envelopes: tuple[StorageEnvelope, ...] | None = None,
+) -> PlanInputs:
+    """Load the feeder, profiles and EV station envelopes (``sopev_lib.core.ev.fleet``) for ``params``."""
+    params = params or load_params()
+    feeder = feeder or load_feeder(params)
+    profiles = profiles or load_profiles(params)
+    if envelopes is None:
+        from sopev_lib.core.ev.envelopes import planning_envelopes
+
+        envelopes = tuple(planning_envelopes(params))
+    for env in envelopes:
+        feeder.index_of(env.bus)
+        if env.n_hours != profiles.n_hours:
+            raise ValueError(
+                f"{env.name}: envelope has {env.n_hours} hours, profiles have {profiles.n_hours}"
+            )
+    for name in params.network.sop_sites:
+        feeder.tie(name)
+    return PlanInputs(params=params, feeder=feeder, profiles=profiles, envelopes=envelopes)

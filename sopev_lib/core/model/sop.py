@@ -1,0 +1,106 @@
+"""Soft open points at tie lines, Eqs. (7)-(10), with their capacity as a decision (Section 3)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cvxpy as cp
+import numpy as np
+
+from sopev_lib.core.feeder import Tie
+from sopev_lib.core.model.context import BuildContext, Device, value
+
+__all__ = ["SoftOpenPoints"]
+
+
+class SoftOpenPoints(Device):
+    """Back-to-back converters at tie lines, Eqs. (7)-(10), with capacity as a decision.
+
+    Sign convention: P_a, P_b, Q_a, Q_b are drawn from buses a and b (positive = withdrawal).
+    Eq. (7) then reads P_a + P_b = P_loss (the paper writes P_a + P_b + P_ab = 0 with power
+    injected), and Eq. (8) P_loss = A (|P_a| + |P_b|) is relaxed to P_loss >= A (|P_a| + |P_b|);
+    tightness is checked after every solve (:mod:`sopev_lib.verify.checks`). Both converters have the
+    capacity S of the SOP (Eqs. 9-10, "usually equal"). Investment (Eq. 12) and O&M (Eq. 13)
+    are linear in S with the given annual coefficients (10^4 RMB per kVA and year).
+    """
+
+    def __init__(
+        self,
+        ties: Sequence[Tie],
+        bus_index_a: Sequence[int],
+        bus_index_b: Sequence[int],
+        *,
+        loss_coefficient: float,
+        annual_investment_per_kva: float,
+        annual_om_per_kva: float,
+        max_capacity_kva: float,
+        fixed_capacity_kva: Sequence[float] | None = None,
+        name: str = "sop",
+    ) -> None:
+        super().__init__(name)
+        if not 0.0 <= loss_coefficient < 0.5:
+            raise ValueError(f"{name}.loss_coefficient = {loss_coefficient} must lie in [0, 0.5)")
+        if max_capacity_kva <= 0:
+            raise ValueError(f"{name}.max_capacity_kva = {max_capacity_kva} must be > 0")
+        self.ties = list(ties)
+        self.bus_a = np.asarray(bus_index_a, dtype=int)
+        self.bus_b = np.asarray(bus_index_b, dtype=int)
+        self.loss_coefficient = loss_coefficient
+        self.annual_investment_per_kva = annual_investment_per_kva
+        self.annual_om_per_kva = annual_om_per_kva
+        self.max_capacity_kva = max_capacity_kva
+        self.fixed_capacity_kva = (
+            None if fixed_capacity_kva is None else np.asarray(fixed_capacity_kva, dtype=float)
+        )
+
+    def build(self, ctx: BuildContext) -> None:
+        k, n_t = len(self.ties), ctx.n_hours
+        self.Pa = cp.Variable((k, n_t), name="P_sop_a")
+        self.Pb = cp.Variable((k, n_t), name="P_sop_b")
+        self.Qa = cp.Variable((k, n_t), name="Q_sop_a")
+        self.Qb = cp.Variable((k, n_t), name="Q_sop_b")
+        self.capacity = cp.Variable(k, name="S_sop", nonneg=True)
+        cap_kt = cp.reshape(self.capacity, (k, 1), order="F") @ np.ones((1, n_t))
+        cap_vec = cp.vec(cap_kt, order="F")
+        a = self.loss_coefficient
+        self.loss = self.Pa + self.Pb  # Eq. (7), withdrawal convention
+        self.constraints = [
+            self.loss >= a * (cp.abs(self.Pa) + cp.abs(self.Pb)),  # Eq. (8), relaxed
+            cp.SOC(cap_vec, cp.vstack([cp.vec(self.Pa, "F"), cp.vec(self.Qa, "F")]), axis=0),
+            cp.SOC(cap_vec, cp.vstack([cp.vec(self.Pb, "F"), cp.vec(self.Qb, "F")]), axis=0),
+            self.capacity <= ctx.kw_to_pu(self.max_capacity_kva),
+        ]
+        if self.fixed_capacity_kva is not None:
+            if self.fixed_capacity_kva.shape != (k,):
+                raise ValueError(f"{self.name}.fixed_capacity_kva: expected {k} values")
+            self.constraints.append(self.capacity == ctx.kw_to_pu(self.fixed_capacity_kva))
+        sel_a, sel_b = ctx.selector(self.bus_a), ctx.selector(self.bus_b)
+        self.p_withdrawal = sel_a @ self.Pa + sel_b @ self.Pb
+        self.q_withdrawal = sel_a @ self.Qa + sel_b @ self.Qb
+        self.losses_pu = cp.sum(self.loss, axis=0)
+        self.invest_coef = cp.Parameter(nonneg=True, name=f"{self.name}_invest_per_kva")
+        self.om_coef = cp.Parameter(nonneg=True, name=f"{self.name}_om_per_kva")
+        self.set_costs(self.annual_investment_per_kva, self.annual_om_per_kva)
+        cap_kva = ctx.base_kva * cp.sum(self.capacity)
+        self.add_cost("C_SI", self.invest_coef * cap_kva)
+        self.add_cost("C_OMS", self.om_coef * cap_kva)
+
+    def set_costs(self, annual_investment_per_kva: float, annual_om_per_kva: float) -> None:
+        """New annual cost coefficients (10^4 RMB per kVA and year), without rebuilding."""
+        if annual_investment_per_kva < 0 or annual_om_per_kva < 0:
+            raise ValueError(f"{self.name}: cost coefficients must be >= 0")
+        self.annual_investment_per_kva = annual_investment_per_kva
+        self.annual_om_per_kva = annual_om_per_kva
+        self.invest_coef.value = annual_investment_per_kva
+        self.om_coef.value = annual_om_per_kva
+
+    def solution(self, ctx: BuildContext) -> dict[str, np.ndarray]:
+        base = ctx.base_kva
+        return {
+            "capacity_kva": value(self.capacity) * base,
+            "p_a_kw": value(self.Pa) * base,
+            "p_b_kw": value(self.Pb) * base,
+            "q_a_kvar": value(self.Qa) * base,
+            "q_b_kvar": value(self.Qb) * base,
+            "loss_kw": value(self.loss) * base,
+        }

@@ -1,0 +1,309 @@
+"""The paper's four plans (Section 5.1) as device lists, solved into tidy results.
+
+- Plan 1: traditional active distribution network (no SOP; EVs charge uncontrolled).
+- Plan 2: SOPs only (sized at the three tie lines of ``params.network.sop_sites``).
+- Plan 3: SOPs and a conventional battery at each charging-station bus (sized; EVs uncontrolled).
+- Plan 4: SOPs and the charging stations as generalised storage (Eqs. 1-6).
+
+A :class:`ModelCache` keeps one compiled SOCP per plan structure; solving again with new data
+(loads, DG, tariff, prices, envelopes, voltage limits) only updates cvxpy Parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from sopev_lib.core.inputs import PlanInputs, prepare_inputs
+from sopev_lib.core.model import (
+    BusLoad,
+    CurtailableDG,
+    Device,
+    EnvelopeStorage,
+    PlanningModel,
+    ProfileLoad,
+    SizedStorage,
+    SoftOpenPoints,
+    Substation,
+)
+from sopev_lib.core.model.costs import (
+    ess_annual_cost_per_kw,
+    ess_annual_cost_per_kwh,
+    loss_price_rmb_per_kwh,
+    sop_annual_investment_per_kva,
+    sop_annual_om_per_kva,
+)
+from sopev_lib.core.params import Params
+from sopev_lib.core.results import PlanResult
+
+__all__ = [
+    "PLANS",
+    "ModelCache",
+    "PlanSpec",
+    "build_model",
+    "plan_devices",
+    "plan_spec",
+    "solve_all",
+    "solve_plan",
+]
+
+StorageKind = Literal["none", "ess", "ev"]
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    """Which devices a plan has."""
+
+    number: int
+    title: str
+    sop: bool
+    storage: StorageKind
+
+    @property
+    def name(self) -> str:
+        return f"Plan {self.number}"
+
+
+PLANS: dict[int, PlanSpec] = {
+    1: PlanSpec(1, "Traditional active distribution network", sop=False, storage="none"),
+    2: PlanSpec(2, "SOP optimisation planning only", sop=True, storage="none"),
+    3: PlanSpec(3, "Conventional energy storage and SOP co-planning", sop=True, storage="ess"),
+    4: PlanSpec(4, "EV and SOP co-planning", sop=True, storage="ev"),
+}
+
+
+def plan_spec(plan: int | PlanSpec) -> PlanSpec:
+    if isinstance(plan, PlanSpec):
+        return plan
+    if plan not in PLANS:
+        raise ValueError(f"plan = {plan!r}: allowed plans are {sorted(PLANS)}")
+    return PLANS[plan]
+
+
+# ----- devices of a plan --------------------------------------------------------------------
+def plan_devices(
+    spec: PlanSpec, inputs: PlanInputs, *, fixed_sop_kva: dict[str, float] | None = None
+) -> list[Device]:
+    """The device list of a plan (substation, base load, DG, and the plan's own devices)."""
+    p, f, pr = inputs.params, inputs.feeder, inputs.profiles
+    net = p.network
+    devices: list[Device] = [
+        Substation(
+            pr.tariff_rmb_per_kwh,
+            p_min_kw=net.substation_p_min_kw,
+            p_max_kw=net.substation_p_max_kw,
+            q_min_kvar=net.substation_q_min_kvar,
+            q_max_kvar=net.substation_q_max_kvar,
+        ),
+        ProfileLoad("load", f.p_load_kw, f.q_load_kvar, pr.load_pu),
+        CurtailableDG(
+            inputs.dg_bus_index,
+            inputs.dg_available_kw,
+            curtailable=p.dg.curtailable,
+            power_factor=p.dg.power_factor,
+            labels=inputs.dg_labels,
+        ),
+    ]
+    if spec.storage != "ev" and inputs.envelopes:
+        devices.append(
+            BusLoad(
+                "ev_uncontrolled",
+                f.indices_of(inputs.station_buses),
+                np.vstack([e.uncontrolled_kw for e in inputs.envelopes]),
+            )
+        )
+    if spec.sop:
+        ties = [f.tie(name) for name in net.sop_sites]
+        fixed = None
+        if fixed_sop_kva is not None:
+            unknown = set(fixed_sop_kva) - set(net.sop_sites)
+            if unknown:
+                raise ValueError(
+                    f"fixed_sop_kva: {sorted(unknown)} are not SOP sites {list(net.sop_sites)}"
+                )
+            fixed = [float(fixed_sop_kva.get(t.name, 0.0)) for t in ties]
+        devices.append(
+            SoftOpenPoints(
+                ties,
+                f.indices_of([t.bus_a for t in ties]),
+                f.indices_of([t.bus_b for t in ties]),
+                loss_coefficient=p.sop.loss_coefficient,
+                annual_investment_per_kva=sop_annual_investment_per_kva(p),
+                annual_om_per_kva=sop_annual_om_per_kva(p),
+                max_capacity_kva=p.sop.max_capacity_kva,
+                fixed_capacity_kva=fixed,
+            )
+        )
+    if spec.storage == "ev":
+        devices.append(EnvelopeStorage(inputs.envelopes, name="stations"))
+    elif spec.storage == "ess":
+        e = p.ess
+        devices.append(
+            SizedStorage(
+                f.indices_of(inputs.station_buses),
+                eta_ch=e.eta_ch,
+                eta_dis=e.eta_dis,
+                soc_min=e.soc_min,
+                soc_max=e.soc_max,
+                annual_cost_per_kwh=ess_annual_cost_per_kwh(p),
+                annual_cost_per_kw=ess_annual_cost_per_kw(p),
+                om_factor=e.om_factor,
+                max_energy_kwh=e.max_energy_kwh,
+                labels=[f"ESS {b}" for b in inputs.station_buses],
+                name="ess",
+            )
+        )
+    return devices
+
+
+def build_model(
+    plan: int | PlanSpec,
+    inputs: PlanInputs,
+    *,
+    soft_voltage_penalty: float | None = None,
+    fixed_sop_kva: dict[str, float] | None = None,
+) -> PlanningModel:
+    """Build (and compile lazily) the SOCP of one plan."""
+    spec = plan_spec(plan)
+    net = inputs.params.network
+    return PlanningModel(
+        spec.name,
+        inputs.feeder,
+        plan_devices(spec, inputs, fixed_sop_kva=fixed_sop_kva),
+        n_hours=inputs.n_hours,
+        v_min_pu=net.v_min_pu,
+        v_max_pu=net.v_max_pu,
+        v_substation_pu=net.v_substation_pu,
+        loss_price_rmb_per_kwh=loss_price_rmb_per_kwh(inputs.params, inputs.profiles),
+        days_per_year=inputs.params.economics.days_per_year,
+        soft_voltage_penalty=soft_voltage_penalty,
+        hour_weights=inputs.hour_weights,
+        day_length=inputs.day_length,
+        device_losses_in_nlc=inputs.params.economics.sop_loss_in_nlc,
+    )
+
+
+def _signature(
+    spec: PlanSpec, inputs: PlanInputs, soft: float | None, fixed: dict[str, float] | None
+) -> tuple:
+    """What cannot change without rebuilding the model (structure and constant bounds)."""
+    p = inputs.params
+    return (
+        spec.number,
+        id(inputs.feeder),
+        inputs.n_hours,
+        tuple(inputs.station_buses),
+        p.network.sop_sites,
+        p.network.substation_p_min_kw,
+        p.network.substation_p_max_kw,
+        p.network.substation_q_min_kvar,
+        p.network.substation_q_max_kvar,
+        p.dg.pv_buses,
+        p.dg.wind_buses,
+        p.dg.curtailable,
+        p.dg.power_factor,
+        p.sop.loss_coefficient,
+        p.sop.max_capacity_kva,
+        (p.ess.eta_ch, p.ess.eta_dis, p.ess.soc_min, p.ess.soc_max, p.ess.om_factor),
+        p.ess.max_energy_kwh,
+        p.economics.days_per_year,
+        p.economics.sop_loss_in_nlc,
+        inputs.day_weights,
+        soft,
+        None if fixed is None else tuple(sorted(fixed.items())),
+    )
+
+
+@dataclass
+class ModelCache:
+    """Compiled models per plan structure; :meth:`model` updates data via cvxpy Parameters."""
+
+    models: dict[tuple, PlanningModel] = field(default_factory=dict)
+
+    def model(
+        self,
+        plan: int | PlanSpec,
+        inputs: PlanInputs,
+        *,
+        soft_voltage_penalty: float | None = None,
+        fixed_sop_kva: dict[str, float] | None = None,
+    ) -> PlanningModel:
+        spec = plan_spec(plan)
+        key = _signature(spec, inputs, soft_voltage_penalty, fixed_sop_kva)
+        model = self.models.get(key)
+        if model is None:
+            model = build_model(
+                spec,
+                inputs,
+                soft_voltage_penalty=soft_voltage_penalty,
+                fixed_sop_kva=fixed_sop_kva,
+            )
+            self.models[key] = model
+        else:
+            _update_data(model, inputs)
+        return model
+
+
+def _update_data(model: PlanningModel, inputs: PlanInputs) -> None:
+    """Push new data into a compiled model's Parameters."""
+    p = inputs.params
+    d = model.devices
+    d["substation"].set_tariff(inputs.profiles.tariff_rmb_per_kwh)
+    d["load"].set_multiplier(inputs.profiles.load_pu)
+    d["dg"].set_available(inputs.dg_available_kw)
+    if "ev_uncontrolled" in d:
+        d["ev_uncontrolled"].set_data(np.vstack([e.uncontrolled_kw for e in inputs.envelopes]))
+    if "sop" in d:
+        d["sop"].set_costs(sop_annual_investment_per_kva(p), sop_annual_om_per_kva(p))
+    if "stations" in d:
+        d["stations"].set_envelopes(inputs.envelopes)
+    if "ess" in d:
+        d["ess"].set_costs(ess_annual_cost_per_kwh(p), ess_annual_cost_per_kw(p))
+    model.set_voltage_limits(p.network.v_min_pu, p.network.v_max_pu, p.network.v_substation_pu)
+    model.set_loss_price(loss_price_rmb_per_kwh(p, inputs.profiles))
+
+
+def solve_plan(
+    plan: int | PlanSpec,
+    inputs: PlanInputs | None = None,
+    *,
+    params: Params | None = None,
+    cache: ModelCache | None = None,
+    soft_voltage_penalty: float | None = None,
+    fixed_sop_kva: dict[str, float] | None = None,
+) -> PlanResult:
+    """Solve one plan and return its result (no verification; see ``sopev_lib.verify.checks``).
+
+    Raises:
+        InfeasiblePlanError: names the plan, the solver status and the binding limits.
+    """
+    spec = plan_spec(plan)
+    inputs = inputs or prepare_inputs(params)
+    if cache is not None:
+        model = cache.model(
+            spec, inputs, soft_voltage_penalty=soft_voltage_penalty, fixed_sop_kva=fixed_sop_kva
+        )
+    else:
+        model = build_model(
+            spec, inputs, soft_voltage_penalty=soft_voltage_penalty, fixed_sop_kva=fixed_sop_kva
+        )
+    return PlanResult(spec=spec, inputs=inputs, solution=model.solve())
+
+
+def solve_all(
+    inputs: PlanInputs | None = None,
+    *,
+    params: Params | None = None,
+    cache: ModelCache | None = None,
+    plans: tuple[int, ...] = (1, 2, 3, 4),
+    soft_voltage_penalty: float | None = None,
+) -> dict[int, PlanResult]:
+    """Solve several plans on the same inputs (one compiled model per plan in ``cache``)."""
+    inputs = inputs or prepare_inputs(params)
+    cache = cache if cache is not None else ModelCache()
+    return {
+        n: solve_plan(n, inputs, cache=cache, soft_voltage_penalty=soft_voltage_penalty)
+        for n in plans
+    }

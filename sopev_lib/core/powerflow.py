@@ -1,0 +1,148 @@
+"""Independent AC power flow (pandapower's Newton-Raphson) for given bus injections.
+
+This is the check of every SOCP solution: the optimiser's hourly bus withdrawals go into a
+pandapower model of the same feeder and the resulting voltages are compared with the SOCP's.
+Nothing here solves a power flow by hand.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from sopev_lib.core.feeder import Feeder
+from sopev_lib.core.grids import to_pandapower
+
+__all__ = ["ACResult", "run_ac_power_flow"]
+
+
+@dataclass(frozen=True, eq=False)
+class ACResult:
+    """AC power flow of T snapshots.
+
+    Attributes:
+        v_pu: bus voltage magnitude, shape (n_bus, T).
+        p_branch_kw, q_branch_kvar: power entering each branch at its from end, (n_branch, T).
+        i_branch_a: branch current magnitude (A), (n_branch, T).
+        loss_kw: active loss per branch, (n_branch, T).
+        p_substation_kw, q_substation_kvar: supply from the external grid, (T,).
+        converged: per snapshot.
+    """
+
+    v_pu: np.ndarray
+    p_branch_kw: np.ndarray
+    q_branch_kvar: np.ndarray
+    i_branch_a: np.ndarray
+    loss_kw: np.ndarray
+    p_substation_kw: np.ndarray
+    q_substation_kvar: np.ndarray
+    converged: np.ndarray
+
+    @property
+    def total_loss_kw(self) -> np.ndarray:
+        """Network loss per snapshot (kW), shape (T,)."""
+        return self.loss_kw.sum(axis=0)
+
+
+def run_ac_power_flow(
+    feeder: Feeder,
+    p_withdrawal_kw: np.ndarray,
+    q_withdrawal_kvar: np.ndarray,
+    v_substation_pu: float | np.ndarray = 1.0,
+    *,
+    tolerance_mva: float = 1e-9,
+) -> ACResult:
+    """Run pandapower's Newton-Raphson for each column of the withdrawal matrices.
+
+    Args:
+        feeder: the radial feeder.
+        p_withdrawal_kw, q_withdrawal_kvar: net power drawn from the grid at each bus (load +
+            charging + SOP withdrawal - generation), shape (n_bus,) or (n_bus, T).
+        v_substation_pu: slack voltage magnitude, scalar or (T,).
+        tolerance_mva: Newton-Raphson mismatch tolerance.
+
+    Raises:
+        ValueError: shapes that do not match the feeder.
+        RuntimeError: a snapshot that does not converge (names the hour).
+    """
+    import pandapower as pp
+
+    p = np.asarray(p_withdrawal_kw, dtype=float)
+    q = np.asarray(q_withdrawal_kvar, dtype=float)
+    if p.ndim == 1:
+        p, q = p[:, None], q[:, None]
+    if p.shape != q.shape or p.shape[0] != feeder.n_bus:
+        raise ValueError(
+            f"withdrawals must have shape (n_bus={feeder.n_bus}, T); got p {p.shape}, q {q.shape}"
+        )
+    n_t = p.shape[1]
+    v_slack = np.broadcast_to(np.asarray(v_substation_pu, dtype=float), (n_t,))
+    net = to_pandapower(feeder)
+    n_br = feeder.n_branch
+    kinds = np.array([kind for kind, _ in net["sopev_branch_map"]])
+    rows = np.array([idx for _, idx in net["sopev_branch_map"]])
+    is_line = kinds == "line"
+    # transformer ends: which side is the branch's from (parent) end
+    tr_rows = rows[~is_line]
+    from_is_hv = np.array(
+        [net.trafo.hv_bus.at[i] == feeder.from_idx[k] for k, i in
+         zip(np.flatnonzero(~is_line), tr_rows, strict=True)],
+        dtype=bool,
+    )
+    out = {
+        "v_pu": np.empty((feeder.n_bus, n_t)),
+        "p_branch_kw": np.empty((n_br, n_t)),
+        "q_branch_kvar": np.empty((n_br, n_t)),
+        "i_branch_a": np.empty((n_br, n_t)),
+        "loss_kw": np.empty((n_br, n_t)),
+        "p_substation_kw": np.empty(n_t),
+        "q_substation_kvar": np.empty(n_t),
+    }
+    converged = np.zeros(n_t, dtype=bool)
+    for t in range(n_t):
+        net.load["p_mw"] = p[:, t] / 1000.0
+        net.load["q_mvar"] = q[:, t] / 1000.0
+        net.ext_grid["vm_pu"] = v_slack[t]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                pp.runpp(
+                    net,
+                    algorithm="nr",
+                    numba=False,
+                    tolerance_mva=tolerance_mva,
+                    max_iteration=30,
+                    calculate_voltage_angles=True,
+                    check_connectivity=False,
+                    init="dc" if t == 0 else "results",
+                    recycle={"bus_pq": True, "trafo": False, "gen": True},
+                )
+            except pp.LoadflowNotConverged:
+                raise RuntimeError(
+                    f"AC power flow of feeder {feeder.name!r} did not converge at hour {t}: "
+                    f"total withdrawal {p[:, t].sum():.1f} kW; the injections are probably "
+                    "beyond what the feeder can carry"
+                ) from None
+        converged[t] = bool(net.converged)
+        out["v_pu"][:, t] = net.res_bus.vm_pu.to_numpy()
+        line = net.res_line.loc[rows[is_line]]
+        out["p_branch_kw"][is_line, t] = line.p_from_mw.to_numpy() * 1000.0
+        out["q_branch_kvar"][is_line, t] = line.q_from_mvar.to_numpy() * 1000.0
+        out["i_branch_a"][is_line, t] = line.i_from_ka.to_numpy() * 1000.0
+        out["loss_kw"][is_line, t] = line.pl_mw.to_numpy() * 1000.0
+        if tr_rows.size:
+            tr = net.res_trafo.loc[tr_rows]
+            hv = np.where(from_is_hv, tr.p_hv_mw, tr.p_lv_mw)
+            out["p_branch_kw"][~is_line, t] = hv * 1000.0
+            out["q_branch_kvar"][~is_line, t] = (
+                np.where(from_is_hv, tr.q_hv_mvar, tr.q_lv_mvar) * 1000.0
+            )
+            out["i_branch_a"][~is_line, t] = (
+                np.where(from_is_hv, tr.i_lv_ka, tr.i_hv_ka) * 1000.0
+            )
+            out["loss_kw"][~is_line, t] = tr.pl_mw.to_numpy() * 1000.0
+        out["p_substation_kw"][t] = float(net.res_ext_grid.p_mw.iloc[0]) * 1000.0
+        out["q_substation_kvar"][t] = float(net.res_ext_grid.q_mvar.iloc[0]) * 1000.0
+    return ACResult(converged=converged, **out)

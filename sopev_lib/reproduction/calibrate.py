@@ -1,0 +1,260 @@
+"""The calibrated variant: fit the unknown level of Figure 4 so that Plan 1 costs what the paper
+says, then compare the other plans.
+
+The paper's load and DG curves (Figure 4) print no numbers, so our absolute costs cannot match
+its Tables 4-5. One scalar of the unknown curves, by default the load level
+``profiles.load_scale``, is fitted by a 1-D root find so that Plan 1's consolidated cost equals
+the paper's (Table 4: 1644.0); the other plans are then solved at that level and their
+*relative* savings, the fair test, set beside the paper's. Re-solves only update cvxpy Parameters
+(:class:`~sopev_lib.core.plans.ModelCache`), so each evaluation takes a fraction of a second.
+
+:func:`calibrate` handles infeasibility: if the plan cannot be solved at the upper end of the
+bracket (for the load level: the voltage limits fail before the target cost is reached), it
+first finds the feasibility frontier by bisection; when the target lies beyond it, the
+calibration is reported as infeasible, with the frontier and the cost there.
+
+Money in 10^4 RMB per year; ``x`` is the value given to every parameter of ``parameters``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import brentq
+
+from sopev_lib.core.economics import cost_breakdown
+from sopev_lib.core.inputs import PlanInputs, prepare_inputs
+from sopev_lib.core.model import InfeasiblePlanError
+from sopev_lib.core.params import Params, load_params
+from sopev_lib.core.plans import PLANS, ModelCache
+from sopev_lib.core.results import PlanResult
+from sopev_lib.reproduction.paper import load_paper_results
+
+__all__ = ["CALIBRATION_STATUSES", "Calibration", "calibrate", "plan_cost", "scan"]
+
+#: ``calibrated``: the target is reached; ``infeasible``: the plan fails (voltage or other
+#: limits) before its cost reaches the target; ``out of range``: the target lies outside the
+#: costs over the bracket.
+CALIBRATION_STATUSES = ("calibrated", "infeasible", "out of range")
+
+
+@dataclass
+class Calibration:
+    """Result of :func:`calibrate`.
+
+    Attributes:
+        parameters: the dotted parameter paths set to ``x``.
+        plan: the plan whose cost is fitted; ``target``: its cost to reach (10^4 RMB/yr).
+        status: one of :data:`CALIBRATION_STATUSES`; ``message`` explains it.
+        value: the calibrated x (NaN unless calibrated); ``achieved``: the plan's cost there.
+        feasible_max: the largest x found feasible when the plan fails inside the bracket (NaN
+            if it is feasible over the whole bracket); ``cost_at_feasible_max`` its cost.
+        bracket: the (low, high) searched.
+        evaluations: every (x, cost or NaN, "ok" / "infeasible") evaluated, in order.
+        params, inputs: the calibrated parameters and inputs (``None`` unless calibrated).
+        seconds: wall time (s).
+    """
+
+    parameters: tuple[str, ...]
+    plan: int
+    target: float
+    status: str
+    message: str
+    value: float = float("nan")
+    achieved: float = float("nan")
+    feasible_max: float = float("nan")
+    cost_at_feasible_max: float = float("nan")
+    bracket: tuple[float, float] = (float("nan"), float("nan"))
+    evaluations: list[tuple[float, float, str]] = field(default_factory=list)
+    params: Params | None = None
+    inputs: PlanInputs | None = None
+    seconds: float = 0.0
+
+    @property
+    def n_evaluations(self) -> int:
+        return len(self.evaluations)
+
+
+def _base_overrides(params: Params) -> dict[str, Any]:
+    return {k: v for k, v, _, src in params.provenance if src.startswith("override")}
+
+
+def _inputs_at(
+    x: float, parameters: Sequence[str], params: Params, base: PlanInputs
+) -> PlanInputs:
+    """Inputs with every parameter of ``parameters`` set to ``x`` (feeder re-used; profiles and
+    envelopes re-used unless a ``profiles`` / ``ev`` parameter changes)."""
+    p = params.replace(**{**_base_overrides(params), **{k: x for k in parameters}})
+    sections = {k.split(".")[0] for k in parameters}
+    return prepare_inputs(
+        p,
+        feeder=base.feeder,
+        profiles=None if sections & {"profiles", "tariff"} else base.profiles,
+        envelopes=None if "ev" in sections else base.envelopes,
+    )
+
+
+def plan_cost(
+    plan: int, inputs: PlanInputs, cache: ModelCache
+) -> tuple[float, PlanResult | None]:
+    """Total annual cost (10^4 RMB/yr) of ``plan`` on ``inputs``; (NaN, None) if infeasible.
+
+    The solve skips the soft-limit diagnosis of an infeasible plan (it is not needed here).
+    """
+    model = cache.model(plan, inputs)
+    try:
+        sol = model.solve(diagnose=False)
+    except InfeasiblePlanError:
+        return float("nan"), None
+    res = PlanResult(spec=PLANS[plan], inputs=inputs, solution=sol)
+    return float(cost_breakdown(res)["total"]), res
+
+
+def _check_setup(parameters: Sequence[str], bracket: tuple[float, float], plan: int) -> None:
+    if not parameters:
+        raise ValueError("parameters: name at least one parameter to calibrate")
+    lo, hi = bracket
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ValueError(f"bracket = {bracket!r}: expected finite (low, high) with low < high")
+    if plan not in PLANS:
+        raise ValueError(f"plan = {plan!r}: allowed plans are {sorted(PLANS)}")
+
+
+def calibrate(
+    target: float | None = None,
+    *,
+    parameters: Sequence[str] = ("profiles.load_scale",),
+    bracket: tuple[float, float] = (0.5, 2.0),
+    plan: int = 1,
+    params: Params | None = None,
+    base_inputs: PlanInputs | None = None,
+    cache: ModelCache | None = None,
+    xtol: float = 1e-5,
+    frontier_tol: float = 2e-3,
+) -> Calibration:
+    """Find x such that ``plan`` costs ``target`` with every parameter of ``parameters`` = x.
+
+    Assumes that the plan is feasible on one interval [low, x_f] of the bracket (for the load
+    level: more load, lower voltages) and that its cost is continuous in x; the target must lie
+    between the costs at the two ends of that interval.
+
+    Args:
+        target: cost to reach (10^4 RMB/yr); default Table 4's consolidated cost of ``plan``.
+        parameters: dotted paths of ``data/params.yaml`` set to the same x (e.g.
+            ``("profiles.pv_scale", "profiles.wind_scale")`` for the DG level).
+        bracket: (low, high) of x; each value must be allowed for every parameter.
+        params: the other parameters (default ``load_params()``); its overrides are kept.
+        base_inputs: re-used feeder (and envelopes), so that the cache's model is re-used.
+        xtol: tolerance of the root find on x; ``frontier_tol``: of the feasibility frontier.
+
+    Raises:
+        ValueError: no parameter, a bad bracket or plan, or a value outside a parameter's range.
+    """
+    start = time.perf_counter()
+    _check_setup(parameters, bracket, plan)
+    params = params if params is not None else load_params()
+    if target is None:
+        target = float(load_paper_results()["table4"]["plans"][plan]["consolidated_cost"])
+    base_inputs = base_inputs if base_inputs is not None else prepare_inputs(params)
+    cache = cache if cache is not None else ModelCache()
+    evals: list[tuple[float, float, str]] = []
+
+    def cost(x: float) -> float:
+        c, _ = plan_cost(plan, _inputs_at(x, parameters, params, base_inputs), cache)
+        evals.append((float(x), c, "ok" if np.isfinite(c) else "infeasible"))
+        return c
+
+    lo, hi = (float(b) for b in bracket)
+    out = Calibration(parameters=tuple(parameters), plan=plan, target=float(target),
+                      status="out of range", message="", bracket=(lo, hi), evaluations=evals)
+    names = " = ".join(parameters)
+    c_lo = cost(lo)
+    if not np.isfinite(c_lo):
+        out.status = "infeasible"
+        out.message = f"Plan {plan} is infeasible already at {names} = {lo:g}"
+        return _done(out, start)
+    c_hi = cost(hi)
+    top = hi
+    if not np.isfinite(c_hi):
+        ok, bad = lo, hi
+        while bad - ok > frontier_tol:
+            mid = 0.5 * (ok + bad)
+            if np.isfinite(cost(mid)):
+                ok = mid
+            else:
+                bad = mid
+        out.feasible_max = ok
+        out.cost_at_feasible_max = c_top = next(c for x, c, _ in reversed(evals) if x == ok)
+        top, c_hi = ok, c_top
+    if (c_lo - target) * (c_hi - target) > 0:
+        beyond = np.isfinite(out.feasible_max) and (
+            abs(c_hi - target) < abs(c_lo - target))
+        if beyond:
+            out.status = "infeasible"
+            out.message = (
+                f"Plan {plan} becomes infeasible at {names} above {top:.4g}, where it costs "
+                f"{c_hi:.1f}, before reaching the target {target:.1f}"
+            )
+        else:
+            out.message = (
+                f"the target {target:.1f} lies outside Plan {plan}'s costs "
+                f"{min(c_lo, c_hi):.1f}-{max(c_lo, c_hi):.1f} for {names} in [{lo:g}, {top:.4g}]"
+            )
+        return _done(out, start)
+    if c_hi == target:
+        x = top
+    elif c_lo == target:
+        x = lo
+    else:
+        x = float(brentq(lambda v: cost(v) - target, lo, top, xtol=xtol))
+    inputs = _inputs_at(x, parameters, params, base_inputs)
+    achieved, _ = plan_cost(plan, inputs, cache)
+    out.status = "calibrated"
+    out.value, out.achieved = x, achieved
+    out.params, out.inputs = inputs.params, inputs
+    out.message = (f"{names} = {x:.4f} gives Plan {plan} a cost of {achieved:.1f} "
+                   f"(target {target:.1f})")
+    return _done(out, start)
+
+
+def _done(out: Calibration, start: float) -> Calibration:
+    out.seconds = time.perf_counter() - start
+    return out
+
+
+def scan(
+    xs: Sequence[float],
+    *,
+    parameters: Sequence[str] = ("profiles.load_scale",),
+    plans: Sequence[int] = (1, 2, 3, 4),
+    params: Params | None = None,
+    base_inputs: PlanInputs | None = None,
+    cache: ModelCache | None = None,
+) -> pd.DataFrame:
+    """Every plan's cost over a grid of x (for the calibration figure).
+
+    Returns:
+        Long table: ``x``, ``plan``, ``total`` (10^4 RMB/yr, NaN if infeasible), ``status``
+        (``ok`` / ``infeasible``), ``saving_pct`` (against the first plan at the same x; NaN if
+        either is infeasible).
+    """
+    params = params if params is not None else load_params()
+    base_inputs = base_inputs if base_inputs is not None else prepare_inputs(params)
+    cache = cache if cache is not None else ModelCache()
+    rows = []
+    for x in xs:
+        inputs = _inputs_at(float(x), parameters, params, base_inputs)
+        costs = {n: plan_cost(n, inputs, cache)[0] for n in plans}
+        base = costs[plans[0]]
+        for n in plans:
+            rows.append({
+                "x": float(x), "plan": n, "total": costs[n],
+                "status": "ok" if np.isfinite(costs[n]) else "infeasible",
+                "saving_pct": 100.0 * (base - costs[n]) / base,
+            })
+    return pd.DataFrame(rows)

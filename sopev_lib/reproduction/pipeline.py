@@ -1,0 +1,107 @@
+"""One call that solves the paper's plans, verifies them and times them.
+
+Used by ``sopev reproduce`` (``make reproduce``), the planning chapter and the sweeps, so that
+they all run the same pipeline. With ``flexibility`` (default) the indices of Eqs. (18)-(21) are
+computed for every plan; with ``stage2`` the second stage of Section 4.2 is solved (at
+``params.flexibility.epsilon``) and verified too. Both fill ``Reproduction.extra``, which
+``sopev_lib.reproduction.paper.write_results`` adds to ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sopev_lib.core.flexibility import FlexibilityIndices, flexibility_indices
+from sopev_lib.core.inputs import PlanInputs, prepare_inputs
+from sopev_lib.core.params import Params, load_params
+from sopev_lib.core.plans import ModelCache, solve_plan
+from sopev_lib.core.results import PlanResult
+from sopev_lib.core.stage2 import Stage2Result, solve_stage2
+from sopev_lib.verify.checks import Verification, verify
+
+__all__ = ["Reproduction", "run_reproduction"]
+
+
+@dataclass
+class Reproduction:
+    """Solved and verified plans with wall times (s)."""
+
+    inputs: PlanInputs
+    results: dict[int, PlanResult]
+    checks: dict[int, Verification]
+    seconds: dict[str, float] = field(default_factory=dict)
+    extra: dict[int, dict[str, Any]] = field(default_factory=dict)
+    flexibility: dict[int, FlexibilityIndices] = field(default_factory=dict)
+    stage2: dict[int, Stage2Result] = field(default_factory=dict)
+    stage2_checks: dict[int, Verification] = field(default_factory=dict)
+
+    @property
+    def all_verified(self) -> bool:
+        return all(c.passed for c in self.checks.values())
+
+    def failures(self) -> list[str]:
+        return [f"{c.plan}: {'; '.join(c.messages)}" for c in self.checks.values() if not c.passed]
+
+    def stage2_failures(self) -> list[str]:
+        return [
+            f"{c.plan} (stage 2): {'; '.join(c.messages)}"
+            for c in self.stage2_checks.values()
+            if not c.passed
+        ]
+
+
+def run_reproduction(
+    params: Params | None = None,
+    *,
+    inputs: PlanInputs | None = None,
+    plans: Sequence[int] = (1, 2, 3, 4),
+    ac_check: bool = True,
+    cache: ModelCache | None = None,
+    flexibility: bool = True,
+    stage2: bool = False,
+) -> Reproduction:
+    """Solve ``plans`` on the same inputs, then verify each (cone gap, SOP losses, AC check).
+
+    ``flexibility``: compute Eqs. (18)-(21) per plan (milliseconds). ``stage2``: also solve and
+    verify the second stage of Section 4.2 per plan (about a second per plan).
+    """
+    start = time.perf_counter()
+    params = params or load_params()
+    inputs = inputs or prepare_inputs(params)
+    t_inputs = time.perf_counter()
+    cache = cache if cache is not None else ModelCache()
+    results = {n: solve_plan(n, inputs, cache=cache) for n in plans}
+    t_solve = time.perf_counter()
+    checks = {n: verify(r, ac=ac_check) for n, r in results.items()}
+    t_verify = time.perf_counter()
+    rep = Reproduction(
+        inputs=inputs,
+        results=results,
+        checks=checks,
+        seconds={
+            "inputs": t_inputs - start,
+            "solve": t_solve - t_inputs,
+            "verify": t_verify - t_solve,
+        },
+    )
+    if flexibility or stage2:
+        for n, r in results.items():
+            ix = flexibility_indices(r)
+            rep.flexibility[n] = ix
+            rep.extra.setdefault(n, {}).update(ix.as_dict())
+    if stage2:
+        for n, r in results.items():
+            s2 = solve_stage2(r)
+            rep.stage2[n] = s2
+            rep.stage2_checks[n] = verify(s2.result, ac=ac_check)
+            rep.extra[n]["stage2"] = {
+                **s2.as_dict(),
+                "checks": rep.stage2_checks[n].as_dict(),
+                "sop_kva": s2.result.sop_capacity_kva,
+            }
+        rep.seconds["stage2"] = time.perf_counter() - t_verify
+    rep.seconds["total"] = time.perf_counter() - start
+    return rep

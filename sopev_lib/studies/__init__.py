@@ -1,0 +1,3 @@
+"""Studies beyond the paper: sweeps on Dask, robustness over Monte Carlo seeds, sensitivity,
+other feeders and planning over many representative days. Imports the layers below it
+(core, verify, reproduction)."""

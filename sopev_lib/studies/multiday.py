@@ -1,0 +1,545 @@
+"""Planning over many days (chapter 8, beyond the paper): SOP capacities chosen once, dispatch
+per representative day, as one SOCP.
+
+The paper plans on one expected day repeated 365 times. A year is not one day: sunny and
+overcast days, windy and calm ones, busy and quiet days at the charging stations. This module
+builds a synthetic year, picks K representative days with weights, and plans on all of them at
+once (the SOP capacity is one variable for the whole horizon; storage is cyclic within each day;
+each hour is weighted by the days per year its day stands for). Then it asks what planning on
+one day costs: the *value of planning under uncertainty* is the annual cost of the single-day
+plan's SOP sizes when the K days are dispatched with them, minus the cost of the K-day plan (the
+value of the stochastic solution, VSS, of stochastic programming; never negative, because the
+single-day sizes are a feasible choice of the K-day plan).
+
+**The synthetic year** (:func:`sample_year`; all our assumptions, the paper has no year). For
+day d = 0..n-1 of the year:
+
+- *EV fleet*: an independent day of the Monte Carlo fleet of Tables 1-3
+  (:func:`sopev_lib.core.ev.fleet.sample_fleet` with ``n_days = n``), aggregated per day into station
+  envelopes: a consistent generalised storage per day, not an average.
+- *PV*: the planning day's curve times a day factor ``s_pv(d) * c_d``: a seasonal factor
+  ``s_pv = 1 + a_pv cos(2 pi (d - 172) / 365)`` (longest days at the June solstice) and a
+  cloudiness factor ``c_d ~ Beta(4, 1.5) / E[Beta(4, 1.5)]`` (most days fairly clear, some
+  overcast); hourly output is capped at 1 p.u. of rating.
+- *Wind*: the planning day's curve times ``s_w(d) * g_d``: seasonal ``s_w = 1 + a_w cos(2 pi
+  (d - 15) / 365)`` (windier winters) and a daily energy factor ``g_d ~ Gamma(2, 1/2)`` (mean 1,
+  coefficient of variation 0.71, a common fit of daily wind energy); capped at 1 p.u.
+- *Load*: the planning day's curve times ``1 - a_l (1 + cos(4 pi (d - 200) / 365)) / 2 - |e_d|``
+  with ``e_d ~ N(0, 0.02^2)``: two seasonal peaks (summer and winter) where the factor is near
+  1, and shoulder seasons up to ``a_l`` lower. The factor never exceeds 1, since the book reads
+  the nominal load as the peak of the design day.
+
+PV and wind factors have mean 1 before the cap, so the paper's expected day stands for the
+year's average weather; the load factor averages below 1.
+
+**Representative days** (:func:`representative_days`): k-means (k-means++ start, seeded) on
+standardised day features (PV and wind factors, load factor, EV energy demand, EV evening
+share); each cluster is represented by its medoid, the real day nearest to the cluster centre
+(so that its EV envelope is one consistent day), weighted by the cluster's share of the year
+(weights sum to ``economics.days_per_year``). ``method="mean"`` averages the cluster's days
+instead (exact annual energy totals, smoother extremes).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from sopev_lib.core.economics import cost_breakdown
+from sopev_lib.core.ev.envelopes import ENVELOPE_FIELDS, StationEnvelopes, station_envelopes
+from sopev_lib.core.ev.fleet import sample_fleet
+from sopev_lib.core.feeder import Feeder
+from sopev_lib.core.grids import load_feeder
+from sopev_lib.core.inputs import PlanInputs, prepare_inputs
+from sopev_lib.core.params import Params
+from sopev_lib.core.plans import plan_spec
+from sopev_lib.core.profiles import Profiles, load_profiles
+from sopev_lib.core.results import PlanResult
+from sopev_lib.core.storage import HOURLY_FIELDS, StorageEnvelope
+from sopev_lib.studies.feeders import solve_once
+
+__all__ = [
+    "FEATURES",
+    "MultiDayStudy",
+    "RepresentativeDays",
+    "SyntheticYear",
+    "WeatherModel",
+    "expected_day",
+    "kmeans",
+    "multiday_inputs",
+    "plan_multiday",
+    "representative_days",
+    "sample_year",
+    "study_table",
+    "value_of_planning",
+]
+
+#: Day features used to cluster the year (standardised before clustering).
+FEATURES = ("pv_factor", "wind_factor", "load_factor", "ev_energy_kwh", "ev_evening_share")
+
+_EVENING = slice(17, 23)  # hours 17-22: the evening peak of the feeder load
+
+
+@dataclass(frozen=True)
+class WeatherModel:
+    """Day-level weather and load model of the synthetic year (module docstring).
+
+    Attributes:
+        pv_season: a_pv, relative seasonal amplitude of PV (0.25: +-25 %).
+        pv_beta: (alpha, beta) of the cloudiness factor's Beta distribution.
+        wind_season: a_w, relative seasonal amplitude of wind.
+        wind_shape: shape of the Gamma distribution of the daily wind factor (mean 1).
+        load_season: a_l, the largest seasonal reduction of the load factor.
+        load_noise: standard deviation of the daily load noise e_d.
+    """
+
+    pv_season: float = 0.25
+    pv_beta: tuple[float, float] = (4.0, 1.5)
+    wind_season: float = 0.20
+    wind_shape: float = 2.0
+    load_season: float = 0.10
+    load_noise: float = 0.02
+
+    def __post_init__(self) -> None:
+        for name in ("pv_season", "wind_season"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} = {getattr(self, name)}: allowed range [0, 1)")
+        if not 0.0 <= self.load_season < 0.5:
+            raise ValueError(f"load_season = {self.load_season}: allowed range [0, 0.5)")
+        if not 0.0 <= self.load_noise < 0.2:
+            raise ValueError(f"load_noise = {self.load_noise}: allowed range [0, 0.2)")
+        if min(self.pv_beta) <= 0 or self.wind_shape <= 0:
+            raise ValueError(
+                f"pv_beta = {self.pv_beta}, wind_shape = {self.wind_shape}: must be > 0"
+            )
+
+
+@dataclass(frozen=True, eq=False)
+class SyntheticYear:
+    """Sampled days of a year.
+
+    Attributes:
+        pv_factor, wind_factor, load_factor: day factors of the planning day's curves, (n,).
+        envelopes: EV station envelopes of every day, arrays (n, n_stations, 24).
+        seed: seed of the draw.
+    """
+
+    pv_factor: np.ndarray
+    wind_factor: np.ndarray
+    load_factor: np.ndarray
+    envelopes: StationEnvelopes
+    seed: int
+
+    @property
+    def n_days(self) -> int:
+        return len(self.pv_factor)
+
+    def features(self) -> pd.DataFrame:
+        """One row per day: the columns of :data:`FEATURES` (kWh for the EV energy)."""
+        unc = self.envelopes.uncontrolled_kw.sum(axis=1)  # (n, 24), kW summed over stations
+        energy = unc.sum(axis=1)
+        evening = unc[:, _EVENING].sum(axis=1) / np.maximum(energy, 1e-9)
+        return pd.DataFrame(
+            {
+                "pv_factor": self.pv_factor,
+                "wind_factor": self.wind_factor,
+                "load_factor": self.load_factor,
+                "ev_energy_kwh": energy,
+                "ev_evening_share": evening,
+            }
+        )
+
+
+def sample_year(
+    params: Params,
+    *,
+    n_days: int = 365,
+    seed: int | None = None,
+    weather: WeatherModel | None = None,
+    count_scale: float = 1.0,
+) -> SyntheticYear:
+    """Draw a synthetic year of ``n_days`` days (module docstring); same seed, same year.
+
+    Args:
+        params: the study parameters (EV fleet of Tables 1-3).
+        n_days: days to draw; day d sits at day-of-year ``365 d / n_days``.
+        seed: seed of :func:`numpy.random.default_rng` (default ``params.ev.seed``); the EV
+            fleet uses the same seed.
+        weather: the day-level model (default :class:`WeatherModel`).
+        count_scale: multiplies the vehicle counts of Table 3.
+    """
+    if isinstance(n_days, bool) or not isinstance(n_days, int | np.integer) or n_days < 1:
+        raise ValueError(f"n_days = {n_days!r}: allowed whole numbers >= 1")
+    weather = weather or WeatherModel()
+    seed = params.ev.seed if seed is None else int(seed)
+    rng = np.random.default_rng(seed)
+    doy = 365.0 * np.arange(n_days) / n_days
+    a, b = weather.pv_beta
+    cloud = rng.beta(a, b, n_days) / (a / (a + b))
+    pv = (1.0 + weather.pv_season * np.cos(2 * np.pi * (doy - 172.0) / 365.0)) * cloud
+    gust = rng.gamma(weather.wind_shape, 1.0 / weather.wind_shape, n_days)
+    wind = (1.0 + weather.wind_season * np.cos(2 * np.pi * (doy - 15.0) / 365.0)) * gust
+    season = weather.load_season * (1.0 + np.cos(4 * np.pi * (doy - 200.0) / 365.0)) / 2.0
+    load = 1.0 - season - np.abs(rng.normal(0.0, weather.load_noise, n_days))
+    fleet = sample_fleet(params, n_days, seed=seed, count_scale=count_scale)
+    return SyntheticYear(
+        pv_factor=pv,
+        wind_factor=wind,
+        load_factor=load,
+        envelopes=station_envelopes(fleet),
+        seed=seed,
+    )
+
+
+# ----- representative days ------------------------------------------------------------------
+def kmeans(
+    x: np.ndarray, k: int, *, seed: int = 0, n_init: int = 8, max_iter: int = 100
+) -> tuple[np.ndarray, np.ndarray]:
+    """k-means with k-means++ starts (best of ``n_init``); every cluster non-empty.
+
+    Returns (labels (n,), centres (k, d)). Raises ``ValueError`` for k outside 1..n.
+    """
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= n:
+        raise ValueError(f"k = {k!r}: allowed whole numbers 1..{n} (the number of days)")
+    rng = np.random.default_rng(seed)
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
+    for _ in range(n_init):
+        centres = [x[rng.integers(n)]]
+        for _ in range(1, k):  # k-means++: next centre with probability ~ squared distance
+            d2 = np.min(((x[:, None, :] - np.array(centres)[None]) ** 2).sum(-1), axis=1)
+            p = d2 / d2.sum() if d2.sum() > 0 else np.full(n, 1.0 / n)
+            centres.append(x[rng.choice(n, p=p)])
+        c = np.array(centres)
+        labels = np.full(n, -1)
+        for _ in range(max_iter):
+            d2 = ((x[:, None, :] - c[None]) ** 2).sum(-1)
+            new = np.argmin(d2, axis=1)
+            counts = np.bincount(new, minlength=k)
+            for j in np.flatnonzero(counts == 0):  # empty cluster: take the worst-fitting point
+                dist = d2[np.arange(n), new]
+                dist[counts[new] <= 1] = -1.0  # of a cluster that keeps a member
+                far = int(np.argmax(dist))
+                counts[new[far]] -= 1
+                new[far] = j
+                counts[j] = 1
+            if np.array_equal(new, labels):
+                break
+            labels = new
+            c = np.array([x[labels == j].mean(axis=0) for j in range(k)])
+        inertia = float(((x - c[labels]) ** 2).sum())
+        if best is None or inertia < best[0] - 1e-12:
+            best = (inertia, labels.copy(), c.copy())
+    assert best is not None
+    return best[1], best[2]
+
+
+@dataclass(frozen=True, eq=False)
+class RepresentativeDays:
+    """K representative days with weights (days per year).
+
+    Attributes:
+        weights: days per year each stands for, (K,), summing to ``economics.days_per_year``.
+        pv_factor, wind_factor, load_factor: day factors of the planning day's curves, (K,).
+        envelopes: per day, one :class:`StorageEnvelope` per station (24 h each).
+        days: index of each medoid in the year (-1 for a cluster mean or the expected day).
+        labels: cluster of every day of the year, (n,) (empty for the expected day).
+        name: short description.
+    """
+
+    weights: np.ndarray
+    pv_factor: np.ndarray
+    wind_factor: np.ndarray
+    load_factor: np.ndarray
+    envelopes: tuple[tuple[StorageEnvelope, ...], ...]
+    days: np.ndarray
+    labels: np.ndarray
+    name: str = "representative days"
+
+    @property
+    def k(self) -> int:
+        return len(self.weights)
+
+    def table(self) -> pd.DataFrame:
+        """One row per representative day: weight, factors, EV energy (kWh) and vehicles."""
+        return pd.DataFrame(
+            {
+                "day": np.arange(1, self.k + 1),
+                "year_day": self.days,
+                "weight_days": self.weights,
+                "pv_factor": self.pv_factor,
+                "wind_factor": self.wind_factor,
+                "load_factor": self.load_factor,
+                "ev_energy_kwh": [sum(e.uncontrolled_kw.sum() for e in d) for d in self.envelopes],
+                "vehicles": [sum(e.n_vehicles for e in d) for d in self.envelopes],
+            }
+        )
+
+
+def _subset(env: StationEnvelopes, idx: np.ndarray) -> StationEnvelopes:
+    arrays = {f: getattr(env, f)[idx] for f in (*ENVELOPE_FIELDS, "n_vehicles")}
+    return replace(env, **arrays)
+
+
+def representative_days(
+    year: SyntheticYear,
+    k: int,
+    *,
+    days_per_year: float = 365.0,
+    method: str = "medoid",
+    seed: int = 0,
+) -> RepresentativeDays:
+    """Cluster the year into ``k`` representative days (module docstring).
+
+    Args:
+        year: the sampled days.
+        k: number of representative days, 1..n.
+        days_per_year: the weights sum to this (``params.economics.days_per_year``).
+        method: ``"medoid"`` (the real day nearest each cluster centre) or ``"mean"``.
+        seed: seed of the k-means starts.
+    """
+    if method not in ("medoid", "mean"):
+        raise ValueError(f"method = {method!r}: allowed 'medoid', 'mean'")
+    feats = year.features().to_numpy()
+    std = feats.std(axis=0)
+    z = (feats - feats.mean(axis=0)) / np.where(std > 0, std, 1.0)
+    labels, centres = kmeans(z, k, seed=seed)
+    counts = np.bincount(labels, minlength=k)
+    order = np.argsort([np.flatnonzero(labels == j)[0] for j in range(k)])  # by first day
+    weights, days, pv, wind, load, envs = [], [], [], [], [], []
+    for j in order:
+        members = np.flatnonzero(labels == j)
+        if method == "medoid":
+            d = int(members[np.argmin(((z[members] - centres[j]) ** 2).sum(axis=1))])
+            days.append(d)
+            pv.append(year.pv_factor[d])
+            wind.append(year.wind_factor[d])
+            load.append(year.load_factor[d])
+            envs.append(year.envelopes.day(d).to_storage())
+        else:
+            days.append(-1)
+            pv.append(year.pv_factor[members].mean())
+            wind.append(year.wind_factor[members].mean())
+            load.append(year.load_factor[members].mean())
+            envs.append(_subset(year.envelopes, members).to_storage())
+        weights.append(days_per_year * counts[j] / year.n_days)
+    remap = np.empty(k, dtype=int)
+    remap[order] = np.arange(k)
+    return RepresentativeDays(
+        weights=np.array(weights),
+        pv_factor=np.array(pv),
+        wind_factor=np.array(wind),
+        load_factor=np.array(load),
+        envelopes=tuple(envs),
+        days=np.array(days),
+        labels=remap[labels],
+        name=f"{k} {method} day(s) of {year.n_days}",
+    )
+
+
+def expected_day(params: Params, inputs: PlanInputs | None = None) -> RepresentativeDays:
+    """The paper's single planning day as K = 1 representative day (weight days_per_year):
+    the profiles of ``data/profiles.csv`` and the day-ahead mean EV envelopes."""
+    inputs = inputs or prepare_inputs(params)
+    return RepresentativeDays(
+        weights=np.array([params.economics.days_per_year]),
+        pv_factor=np.ones(1),
+        wind_factor=np.ones(1),
+        load_factor=np.ones(1),
+        envelopes=(tuple(inputs.envelopes),),
+        days=np.array([-1]),
+        labels=np.array([], dtype=int),
+        name="expected day",
+    )
+
+
+# ----- inputs and plans ---------------------------------------------------------------------
+def multiday_inputs(
+    params: Params,
+    days: RepresentativeDays,
+    *,
+    feeder: Feeder | None = None,
+    profiles: Profiles | None = None,
+) -> PlanInputs:
+    """Plan inputs of K days back to back (24 K hours, ``day_weights`` = the days' weights).
+
+    Day k's load, PV and wind curves are the planning day's (``profiles``, default
+    ``load_profiles(params)``) times its factors, PV and wind capped at 1 p.u. (or at the
+    planning day's own maximum if higher); the tariff is
+    the same every day; station s of day k is ``days.envelopes[k][s]``.
+
+    Raises:
+        ValueError: weights that do not sum to ``economics.days_per_year``, profiles that are
+            not one day of 24 hours, or days with different stations.
+    """
+    days_per_year = params.economics.days_per_year
+    if not np.isclose(float(np.sum(days.weights)), days_per_year):
+        raise ValueError(
+            f"days.weights sum to {float(np.sum(days.weights)):g} days; they must sum to "
+            f"economics.days_per_year = {days_per_year:g}"
+        )
+    feeder = feeder or load_feeder(params)
+    base = profiles or load_profiles(params)
+    if base.n_hours != 24:
+        raise ValueError(f"profiles: expected one day of 24 hours, got {base.n_hours}")
+    k = days.k
+    # cap at 1 p.u. (or at the planning day's own maximum if that is higher: factor 1 is exact)
+    pv_cap = max(1.0, float(base.pv_pu.max()))
+    wind_cap = max(1.0, float(base.wind_pu.max()))
+    pv = np.minimum(np.outer(days.pv_factor, base.pv_pu), pv_cap).ravel()
+    wind = np.minimum(np.outer(days.wind_factor, base.wind_pu), wind_cap).ravel()
+    profiles_k = Profiles(
+        hour=np.arange(24 * k),
+        load_pu=np.outer(days.load_factor, base.load_pu).ravel(),
+        pv_pu=pv,
+        wind_pu=wind,
+        tariff_period=np.tile(base.tariff_period, k),
+        tariff_rmb_per_kwh=np.tile(base.tariff_rmb_per_kwh, k),
+    )
+    n_st = {len(d) for d in days.envelopes}
+    if len(n_st) != 1:
+        raise ValueError(f"every day needs the same stations; got {sorted(n_st)} per day")
+    envelopes = tuple(
+        replace(
+            days.envelopes[0][s],
+            **{
+                f: np.concatenate([getattr(d[s], f) for d in days.envelopes])
+                for f in HOURLY_FIELDS
+            },
+            n_vehicles=float(np.mean([d[s].n_vehicles for d in days.envelopes])),
+        )
+        for s in range(n_st.pop())
+    )
+    checked = prepare_inputs(params, feeder=feeder, profiles=profiles_k, envelopes=envelopes)
+    return PlanInputs(
+        params=checked.params,
+        feeder=checked.feeder,
+        profiles=checked.profiles,
+        envelopes=checked.envelopes,
+        day_weights=tuple(float(w) for w in days.weights),
+    )
+
+
+def plan_multiday(
+    plan: int,
+    inputs: PlanInputs,
+    *,
+    fixed_sop_kva: dict[str, float] | None = None,
+) -> PlanResult:
+    """Solve a plan over the days of ``inputs`` (one SOCP; SOP capacity shared by all days).
+
+    With ``fixed_sop_kva`` the SOP capacities are given (kVA per site) and only the dispatch is
+    optimised: the cost of those sizes on these days.
+    """
+    return solve_once(plan, inputs, fixed_sop_kva=fixed_sop_kva)
+
+
+@dataclass(frozen=True, eq=False)
+class MultiDayStudy:
+    """The value of planning under uncertainty for one set of K days.
+
+    Attributes:
+        plan: plan number (2 or 4: the SOP capacity is the only sizing decision).
+        days: the K representative days.
+        single: the single-day plan (expected day), sizes S_1.
+        multi: the K-day plan, sizes S_K.
+        single_on_days: the K days dispatched with S_1 fixed.
+        seconds: wall times of the three solves (s).
+    """
+
+    plan: int
+    days: RepresentativeDays
+    single: PlanResult
+    multi: PlanResult
+    single_on_days: PlanResult
+    seconds: dict[str, float]
+
+    @property
+    def value_of_planning(self) -> float:
+        """Annual cost of S_1 on the K days minus that of the K-day plan (10^4 RMB/yr)."""
+        return self.single_on_days.objective - self.multi.objective
+
+    def summary(self) -> dict[str, float | int]:
+        """Sizes (kVA), annual costs (10^4 RMB per year) and solve times (s)."""
+        s1 = sum(self.single.sop_capacity_kva.values())
+        sk = sum(self.multi.sop_capacity_kva.values())
+        info = self.multi.solution.info
+        return {
+            "K": self.days.k,
+            "hours": self.multi.n_hours,
+            "sop_single_kva": s1,
+            "sop_multi_kva": sk,
+            "cost_single_expected": self.single.objective,
+            "cost_single_on_days": self.single_on_days.objective,
+            "cost_multi": self.multi.objective,
+            "value_of_planning": self.value_of_planning,
+            "value_pct": 100.0 * self.value_of_planning / self.multi.objective,
+            "variables": info.n_variables,
+            "build_s": info.build_time_s,
+            "compile_s": info.compile_time_s,
+            "solve_s": info.solve_time_s,
+            "multi_wall_s": self.seconds["multi"],
+        }
+
+    def costs(self) -> pd.DataFrame:
+        """Cost terms (Table 5's columns) of the three solves, 10^4 RMB per year."""
+        rows = {
+            "single-day plan, expected day": cost_breakdown(self.single),
+            "single-day sizes on the K days": cost_breakdown(self.single_on_days),
+            "K-day plan": cost_breakdown(self.multi),
+        }
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def value_of_planning(
+    params: Params,
+    days: RepresentativeDays,
+    *,
+    plan: int = 4,
+    feeder: Feeder | None = None,
+    single: PlanResult | None = None,
+) -> MultiDayStudy:
+    """Single-day plan, K-day plan, and the single-day sizes dispatched on the K days.
+
+    Args:
+        params: the study parameters.
+        days: the K days (e.g. :func:`representative_days`).
+        plan: 2 or 4 (plans whose only sizing decision is the SOP capacity).
+        feeder: default ``load_feeder(params)``.
+        single: a solved single-day plan to reuse (default: solved here on
+            ``prepare_inputs(params)``).
+
+    Raises:
+        ValueError: a plan other than 2 or 4.
+    """
+    spec = plan_spec(plan)
+    if not spec.sop or spec.storage == "ess":
+        raise ValueError(
+            f"plan = {plan}: the value of planning compares SOP sizes; allowed plans 2, 4"
+        )
+    feeder = feeder or load_feeder(params)
+    seconds = {}
+    if single is None:
+        t0 = time.perf_counter()
+        single = solve_once(plan, prepare_inputs(params, feeder=feeder))
+        seconds["single"] = time.perf_counter() - t0
+    inputs = multiday_inputs(params, days, feeder=feeder)
+    t0 = time.perf_counter()
+    multi = plan_multiday(plan, inputs)
+    seconds["multi"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    fixed = plan_multiday(plan, inputs, fixed_sop_kva=single.sop_capacity_kva)
+    seconds["single_on_days"] = time.perf_counter() - t0
+    return MultiDayStudy(
+        plan=plan, days=days, single=single, multi=multi, single_on_days=fixed, seconds=seconds
+    )
+
+
+def study_table(studies: Sequence[MultiDayStudy]) -> pd.DataFrame:
+    """One row per study (:meth:`MultiDayStudy.summary`)."""
+    return pd.DataFrame([s.summary() for s in studies])

@@ -1,0 +1,364 @@
+"""Disaggregation check: can the vehicles of a station realise an aggregate schedule?
+
+The generalised storage of Eqs. (1), (4)-(6) is an *outer* approximation of the fleet behind it:
+it pools the energy and the power of every vehicle plugged in, so a schedule feasible for the
+aggregate may still need energy in a car that has already left, or push a car past its own
+battery limits. The paper does not check this. :func:`disaggregate` solves a linear program
+(HiGHS through highspy, dual simplex) that looks for individual charging and
+discharging powers realising a station's hourly net schedule and reports what cannot be done:
+
+* ``mismatch_kw[t]``: aggregate power that no individual schedule can follow (kW);
+* ``shortfall_kwh[n]``: departure energy that vehicle n does not receive (kWh, battery side).
+
+The per-vehicle model is Eq. (1) for one car: for each plugged-in hour k of vehicle n,
+``e_{n,k} = e_{n,k-1} + eta_ch p^ch_{n,k} - p^dis_{n,k} / eta_dis`` with ``e_{n,-1} = s_arr``,
+``p^ch, p^dis >= 0``, ``p^ch + p^dis <= P_rated`` (one charger, time-shared within the hour),
+``s_min <= e <= s_max`` and ``e_{n,L-1} + shortfall_n >= s_lea``; the station sums
+``sum_n (p^ch - p^dis) + m^+_t - m^-_t`` must equal the schedule in every hour t.
+
+:func:`valley_filling_schedule` and :func:`arbitrage_schedule` build representative aggregate
+schedules on an envelope (a stand-in for the planning model's output; any (T,) array works).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Literal
+
+import numpy as np
+import scipy.sparse as sp
+
+from sopev_lib.core.ev.fleet import T_HOURS, Fleet
+from sopev_lib.core.storage import StorageEnvelope
+
+__all__ = [
+    "Disaggregation",
+    "arbitrage_schedule",
+    "disaggregate",
+    "valley_filling_schedule",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class Disaggregation:
+    """Result of :func:`disaggregate` for one station and day.
+
+    Attributes:
+        schedule_kw: the aggregate net schedule asked for (+ = charging), shape (T,).
+        realised_kw: sum of the individual net powers found, shape (T,).
+        mismatch_kw: ``schedule_kw - realised_kw`` (kW), shape (T,).
+        shortfall_kwh: departure energy missed per vehicle (kWh), shape (N,).
+        p_ch_kw, p_dis_kw, energy_kwh: individual schedules per plugged-in vehicle-hour, shape
+            (M,) with M = sum of stays; ``vehicle`` and ``slot`` give the vehicle index and the
+            clock hour of each entry.
+        cycling_kwh: energy charged and discharged in the same vehicle-hour (kWh), a sign that
+            the schedule can only be followed by burning energy in conversion losses.
+        priority: which violation was minimised first.
+        status: HiGHS status message of the last solve.
+    """
+
+    schedule_kw: np.ndarray
+    realised_kw: np.ndarray
+    mismatch_kw: np.ndarray
+    shortfall_kwh: np.ndarray
+    p_ch_kw: np.ndarray
+    p_dis_kw: np.ndarray
+    energy_kwh: np.ndarray
+    vehicle: np.ndarray
+    slot: np.ndarray
+    cycling_kwh: float
+    priority: str
+    status: str
+
+    @property
+    def mismatch_kwh(self) -> float:
+        """Sum over hours of |mismatch| x 1 h (kWh, grid side)."""
+        return float(np.abs(self.mismatch_kw).sum())
+
+    @property
+    def total_shortfall_kwh(self) -> float:
+        """Departure energy missed by all vehicles (kWh, battery side)."""
+        return float(self.shortfall_kwh.sum())
+
+    @property
+    def n_missed(self) -> int:
+        """Vehicles leaving more than 1 Wh short of their departure energy.
+
+        The totals (mismatch, missed energy) are optimal values and unique; how the missed
+        energy is shared among the cars is not (the simplex solver returns a vertex, which tends
+        to concentrate it on few cars), so this count is indicative only.
+        """
+        return int(np.count_nonzero(self.shortfall_kwh > 1e-3))
+
+
+def disaggregate(
+    fleet: Fleet,
+    schedule_kw: np.ndarray,
+    *,
+    day: int = 0,
+    station: int = 0,
+    priority: Literal["schedule", "targets"] = "schedule",
+    allow_v2g: bool = True,
+) -> Disaggregation:
+    """Find individual schedules that realise a station's hourly net schedule (an LP).
+
+    Two lexicographic stages: with ``priority="schedule"`` the station first follows the
+    schedule as closely as possible (minimum sum |mismatch|), then, among those, misses as little
+    departure energy as possible; ``"targets"`` swaps the order (users first). A last tie-break
+    term of 1e-6 per kWh of throughput removes needless simultaneous charge and discharge.
+
+    Args:
+        fleet: a sampled fleet; the vehicles of ``day`` and ``station`` are used.
+        schedule_kw: net station power per hour (+ = charging, grid side, kW), shape (T,).
+        allow_v2g: if False, vehicles may only charge.
+
+    Raises:
+        ValueError: a schedule of the wrong shape or non-finite, an unknown priority, or a
+            day/station out of range.
+        RuntimeError: the solver fails (it should not: the LP is always feasible).
+    """
+    schedule = np.asarray(schedule_kw, dtype=float)
+    if schedule.shape != (T_HOURS,) or not np.all(np.isfinite(schedule)):
+        raise ValueError(
+            f"schedule_kw: expected {T_HOURS} finite hourly values, got shape {schedule.shape}"
+        )
+    if priority not in ("schedule", "targets"):
+        raise ValueError(f"priority = {priority!r}: allowed values are 'schedule', 'targets'")
+    sub = fleet.select(day=day, station=station)
+    n = sub.n_vehicles
+    stay = sub.stay_h.astype(np.int64)
+    m = int(stay.sum())
+    first = np.concatenate(([0], np.cumsum(stay)[:-1])) if n else np.zeros(0, dtype=np.int64)
+    vehicle = np.repeat(np.arange(n), stay)
+    k = np.arange(m) - np.repeat(first, stay)
+    slot = (sub.arrival_slot.astype(np.int64)[vehicle] + k) % T_HOURS
+    last = first + stay - 1
+
+    # variable layout: p_ch (m) | p_dis (m) | e (m) | shortfall (n) | m_plus (T) | m_minus (T)
+    i_ch, i_dis, i_e, i_u = 0, m, 2 * m, 3 * m
+    i_mp, i_mm = 3 * m + n, 3 * m + n + T_HOURS
+    n_var = 3 * m + n + 2 * T_HOURS
+    eta_c, eta_d = sub.eta_ch, sub.eta_dis
+    j = np.arange(m)
+    cont = j[k > 0]
+    hours = np.arange(T_HOURS)
+    veh = np.arange(n)
+    # rows 0..m-1, Eq. (1) per vehicle: e_j - e_{j-1} - eta_c p_ch_j + p_dis_j / eta_d = s_arr
+    #   (k = 0) or 0; rows m..m+T-1: sum of net powers + m_plus - m_minus = schedule;
+    # rows m+T..m+T+n-1: e_last + shortfall >= s_lea; with V2G, rows m+T+n..2m+T+n-1:
+    # p_ch + p_dis <= P_rated (one charger per car, time-shared within the hour).
+    rows = [
+        j,
+        j,
+        j,
+        cont,
+        m + slot,
+        m + slot,
+        m + hours,
+        m + hours,
+        m + T_HOURS + veh,
+        m + T_HOURS + veh,
+    ]
+    cols = [
+        i_e + j,
+        i_ch + j,
+        i_dis + j,
+        i_e + cont - 1,
+        i_ch + j,
+        i_dis + j,
+        i_mp + hours,
+        i_mm + hours,
+        i_e + last,
+        i_u + veh,
+    ]
+    vals = [
+        np.ones(m),
+        np.full(m, -eta_c),
+        np.full(m, 1.0 / eta_d),
+        -np.ones(cont.size),
+        np.ones(m),
+        -np.ones(m),
+        np.ones(T_HOURS),
+        -np.ones(T_HOURS),
+        np.ones(n),
+        np.ones(n),
+    ]
+    n_row = m + T_HOURS + n
+    p = sub.rated_power_kw
+    if allow_v2g:
+        rows += [n_row + j, n_row + j]
+        cols += [i_ch + j, i_dis + j]
+        vals += [np.ones(m), np.ones(m)]
+        n_row += m
+    matrix = sp.csc_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n_row, n_var),
+    )
+    rhs = np.concatenate((np.where(k == 0, sub.s_arr_kwh[vehicle], 0.0), schedule))
+    row_lo = np.concatenate((rhs, sub.s_lea_kwh, np.full(n_row - m - T_HOURS - n, -np.inf)))
+    row_hi = np.concatenate((rhs, np.full(n, np.inf), np.full(n_row - m - T_HOURS - n, p)))
+    col_lo = np.concatenate((np.zeros(2 * m), np.full(m, sub.s_min_kwh), np.zeros(n + 2 * T_HOURS)))
+    col_hi = np.concatenate(
+        (
+            np.full(m, p),
+            np.full(m, p if allow_v2g else 0.0),
+            np.full(m, sub.s_max_kwh),
+            np.full(n + 2 * T_HOURS, np.inf),
+        )
+    )
+    c_mismatch = np.zeros(n_var)
+    c_mismatch[i_mp:] = 1.0
+    c_short = np.zeros(n_var)
+    c_short[i_u : i_u + n] = 1.0
+    first_c, second_c = (c_mismatch, c_short) if priority == "schedule" else (c_short, c_mismatch)
+    second_c = second_c.copy()
+    second_c[: 2 * m] += 1e-6  # throughput tie-break (kWh): no needless charge-and-discharge
+
+    x, status = _lexicographic_lp(matrix, row_lo, row_hi, col_lo, col_hi, first_c, second_c)
+    p_ch, p_dis = x[i_ch : i_ch + m], x[i_dis : i_dis + m]
+    net = np.bincount(slot, weights=p_ch - p_dis, minlength=T_HOURS)
+    return Disaggregation(
+        schedule_kw=schedule,
+        realised_kw=net,
+        mismatch_kw=schedule - net,
+        shortfall_kwh=np.maximum(x[i_u : i_u + n], 0.0),
+        p_ch_kw=p_ch,
+        p_dis_kw=p_dis,
+        energy_kwh=x[i_e : i_e + m],
+        vehicle=vehicle,
+        slot=slot,
+        cycling_kwh=float(np.minimum(p_ch, p_dis).sum()),
+        priority=priority,
+        status=status,
+    )
+
+
+def _quiet_highs(highspy: ModuleType) -> Any:
+    """A ``highspy.Highs`` instance without the copyright banner its C++ constructor prints to
+    file descriptor 1 (which Jupyter kernels forward into the notebook)."""
+    sys.stdout.flush()
+    libc = ctypes.CDLL(None)
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            try:
+                h = highspy.Highs()
+                libc.fflush(None)  # the banner may sit in the C stdout buffer
+            finally:
+                os.dup2(saved, 1)
+    finally:
+        os.close(saved)
+    return h
+
+
+def _lexicographic_lp(
+    matrix: sp.csc_matrix,
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+    col_lo: np.ndarray,
+    col_hi: np.ndarray,
+    first_c: np.ndarray,
+    second_c: np.ndarray,
+) -> tuple[np.ndarray, str]:
+    """min second_c x over the minimisers of first_c x (HiGHS, the 2nd solve warm-started)."""
+    import highspy
+
+    inf = highspy.kHighsInf
+    h = _quiet_highs(highspy)
+    h.setOptionValue("output_flag", False)
+    # Dual simplex without presolve: the first stage's optimal basis stays valid when the
+    # second stage adds a row and changes the costs, so that stage starts warm (re-presolving
+    # made it 2-6x slower on a 700-vehicle station). Interior point was faster on some stations
+    # and much slower on others, and returns non-vertex solutions; simplex is used throughout.
+    h.setOptionValue("presolve", "off")
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
+    lp.col_cost_ = first_c
+    lp.col_lower_ = col_lo
+    lp.col_upper_ = np.where(np.isinf(col_hi), inf, col_hi)
+    lp.row_lower_ = np.where(np.isinf(row_lo), -inf, row_lo)
+    lp.row_upper_ = np.where(np.isinf(row_hi), inf, row_hi)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    h.passModel(lp)
+
+    def run(stage: str) -> None:
+        h.run()
+        status = h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            text = h.modelStatusToString(status)
+            raise RuntimeError(f"disaggregation LP ({stage}) failed: {text}")
+
+    run("first stage")
+    best = h.getInfo().objective_function_value
+    nz = np.flatnonzero(first_c)
+    # the second stage keeps the first objective at its optimum, within the solver's accuracy
+    h.addRow(-inf, best + 1e-6 * max(1.0, abs(best)), nz.size, nz, first_c[nz])
+    h.changeColsCost(second_c.size, np.arange(second_c.size), second_c)
+    run("second stage")
+    x = np.asarray(h.getSolution().col_value)
+    return x, h.modelStatusToString(h.getModelStatus())
+
+
+def _storage_problem(env: StorageEnvelope, allow_v2g: bool):
+    """cvxpy variables and Eq. (1) constraints of one envelope on the cyclic day."""
+    import cvxpy as cp
+
+    t = env.n_hours
+    p_ch = cp.Variable(t, nonneg=True)
+    p_dis = cp.Variable(t, nonneg=True)
+    s = cp.Variable(t)
+    s_prev = cp.hstack([s[t - 1], s[: t - 1]])
+    cons = [
+        s == s_prev + env.delta_s_kwh + env.eta_ch * p_ch - p_dis / env.eta_dis,
+        p_ch <= env.p_ch_max_kw,
+        p_dis <= (env.p_dis_max_kw if allow_v2g else 0.0),
+        s >= env.s_min_kwh,
+        s <= env.s_max_kwh,
+        cp.abs(p_ch - p_dis) <= env.power_limit_kw,
+    ]
+    return cp, p_ch, p_dis, cons
+
+
+def _check_hourly(name: str, values: np.ndarray, t: int) -> np.ndarray:
+    arr = np.asarray(values, dtype=float)
+    if arr.shape != (t,) or not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: expected {t} finite hourly values, got shape {arr.shape}")
+    return arr
+
+
+def valley_filling_schedule(
+    env: StorageEnvelope, base_load_kw: np.ndarray, *, allow_v2g: bool = False
+) -> np.ndarray:
+    """Net schedule (kW, (T,)) that flattens ``base_load_kw + schedule`` (min sum of squares)
+    subject to the envelope's Eq. (1); a small throughput penalty removes idle cycling."""
+    base = _check_hourly("base_load_kw", base_load_kw, env.n_hours)
+    cp, p_ch, p_dis, cons = _storage_problem(env, allow_v2g)
+    scale = max(float(np.abs(base).max()), 1.0)
+    obj = cp.sum_squares((base + p_ch - p_dis) / scale) + 1e-6 * cp.sum(p_ch + p_dis) / scale
+    prob = cp.Problem(cp.Minimize(obj), cons)
+    prob.solve(solver="CLARABEL")
+    if prob.status not in ("optimal", "optimal_inaccurate"):
+        raise RuntimeError(f"valley filling on {env.name}: solver status {prob.status}")
+    return np.asarray(p_ch.value - p_dis.value, dtype=float)
+
+
+def arbitrage_schedule(env: StorageEnvelope, price_rmb_per_kwh: np.ndarray) -> np.ndarray:
+    """Net schedule (kW, (T,)) that minimises the energy bill ``sum_t price_t (p_ch - p_dis)``
+    with vehicle-to-grid allowed: charge in the valley, discharge at the peak as hard as the
+    envelope lets it (an aggressive V2G schedule)."""
+    price = _check_hourly("price_rmb_per_kwh", price_rmb_per_kwh, env.n_hours)
+    cp, p_ch, p_dis, cons = _storage_problem(env, True)
+    obj = price @ (p_ch - p_dis) + 1e-6 * cp.sum(p_ch + p_dis)
+    prob = cp.Problem(cp.Minimize(obj), cons)
+    prob.solve(solver="CLARABEL")
+    if prob.status not in ("optimal", "optimal_inaccurate"):
+        raise RuntimeError(f"arbitrage on {env.name}: solver status {prob.status}")
+    return np.asarray(p_ch.value - p_dis.value, dtype=float)
