@@ -1,6 +1,7 @@
 """K-day planning on the IEEE 33 feeder (Plan 4): time and the value of planning, K = 1..52.
 
-For each K the synthetic year (365 days, ``sopev_lib.studies.multiday.sample_year``) is clustered into K
+For each K the synthetic year (365 days, ``sopev_lib.studies.multiday.sample_year``) is clustered
+into K
 representative days; the K-day plan (one SOCP of 24 K hours, SOP capacity shared) is solved
 ``REPEATS`` times (medians; K = 52 once, it takes tens of seconds), and the single-day plan's SOP
 sizes are dispatched on the same K days once for the value of planning under uncertainty.

@@ -103,8 +103,17 @@ def environment_versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {"python": platform.python_version()}
-    for name in ("numpy", "scipy", "cvxpy", "clarabel", "pandapower", "pandas", "papermill",
-                 "jupyter-book", "dask"):
+    for name in (
+        "numpy",
+        "scipy",
+        "cvxpy",
+        "clarabel",
+        "pandapower",
+        "pandas",
+        "papermill",
+        "jupyter-book",
+        "dask",
+    ):
         try:
             versions[name] = version(name)
         except PackageNotFoundError:

@@ -99,7 +99,8 @@ def energy_summary(result: PlanResult) -> dict[str, float]:
         "dg_available_kwh": float(dg["available_kw"].sum()),
         "dg_used_kwh": float(dg["p_kw"].sum()),
         "branch_loss_kwh": float(result.solution.network["loss_kw"].sum()),
-        "sop_loss_kwh": float(result.device("sop")["loss_kw"].sum()) if result.device("sop")
+        "sop_loss_kwh": float(result.device("sop")["loss_kw"].sum())
+        if result.device("sop")
         else 0.0,
     }
     out["dg_curtailed_kwh"] = out["dg_available_kwh"] - out["dg_used_kwh"]

@@ -157,8 +157,9 @@ def storage_flexibility(
         s_min_kwh, s_max_kwh: energy band (kWh), broadcastable to (k, T).
         eta_ch, eta_dis: efficiencies per unit (scalar or (k,)).
     """
-    p_ch, p_dis, s = (np.atleast_2d(np.asarray(a, dtype=float)) for a in
-                      (p_ch_kw, p_dis_kw, energy_kwh))
+    p_ch, p_dis, s = (
+        np.atleast_2d(np.asarray(a, dtype=float)) for a in (p_ch_kw, p_dis_kw, energy_kwh)
+    )
     net = p_ch - p_dis
     k = energy_factor(eta_ch, eta_dis)
     k = k[:, None] if k.ndim == 1 else k
@@ -216,8 +217,16 @@ class FlexibilitySupply:
         rows = []
         for direction, groups in (("up", self.up_kw), ("down", self.down_kw)):
             for name, arr in groups.items():
-                rows.append(pd.DataFrame({"hour": np.arange(len(arr)), "resource": name,
-                                          "direction": direction, "kw": arr}))
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "hour": np.arange(len(arr)),
+                            "resource": name,
+                            "direction": direction,
+                            "kw": arr,
+                        }
+                    )
+                )
         return pd.concat(rows, ignore_index=True)
 
 
@@ -235,7 +244,9 @@ def flexibility_supply(result: PlanResult) -> FlexibilitySupply:
         envs = result.inputs.envelopes
         lim = np.array([e.power_limit_kw for e in envs])[:, None]
         u, d = storage_flexibility(
-            st["p_ch_kw"], st["p_dis_kw"], st["energy_kwh"],
+            st["p_ch_kw"],
+            st["p_dis_kw"],
+            st["energy_kwh"],
             n_min_kw=-np.minimum(np.vstack([e.p_dis_max_kw for e in envs]), lim),
             n_max_kw=np.minimum(np.vstack([e.p_ch_max_kw for e in envs]), lim),
             s_min_kwh=np.vstack([e.s_min_kwh for e in envs]),
@@ -251,10 +262,15 @@ def flexibility_supply(result: PlanResult) -> FlexibilitySupply:
         p_rated = ess["power_rating_kw"][:, None]
         e_rated = ess["energy_rating_kwh"][:, None]
         u, d = storage_flexibility(
-            ess["p_ch_kw"], ess["p_dis_kw"], ess["energy_kwh"],
-            n_min_kw=-p_rated, n_max_kw=p_rated,
-            s_min_kwh=e.soc_min * e_rated, s_max_kwh=e.soc_max * e_rated,
-            eta_ch=e.eta_ch, eta_dis=e.eta_dis,
+            ess["p_ch_kw"],
+            ess["p_dis_kw"],
+            ess["energy_kwh"],
+            n_min_kw=-p_rated,
+            n_max_kw=p_rated,
+            s_min_kwh=e.soc_min * e_rated,
+            s_max_kwh=e.soc_max * e_rated,
+            eta_ch=e.eta_ch,
+            eta_dis=e.eta_dis,
         )
         ups["ess"], downs["ess"] = u.sum(axis=0), d.sum(axis=0)
         per_up["ess"], per_down["ess"] = u, d

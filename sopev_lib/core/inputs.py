@@ -120,7 +120,8 @@ def prepare_inputs(
     profiles: Profiles | None = None,
     envelopes: tuple[StorageEnvelope, ...] | None = None,
 ) -> PlanInputs:
-    """Load the feeder, profiles and EV station envelopes (``sopev_lib.core.ev.fleet``) for ``params``."""
+    """Load the feeder, profiles and EV station envelopes (``sopev_lib.core.ev.fleet``) for
+    ``params``."""
     params = params or load_params()
     feeder = feeder or load_feeder(params)
     profiles = profiles or load_profiles(params)

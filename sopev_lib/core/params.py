@@ -527,15 +527,18 @@ def provenance_table(params: Params) -> pd.DataFrame:
         kind = source.split(":", 1)[0].strip() if ":" in source else "other"
         kind = "override" if source.startswith("override") else kind
         rows.append(
-            {"parameter": path, "value": _format_value(value), "unit": unit, "kind": kind,
-             "source": source}
+            {
+                "parameter": path,
+                "value": _format_value(value),
+                "unit": unit,
+                "kind": kind,
+                "source": source,
+            }
         )
     return pd.DataFrame(rows, columns=["parameter", "value", "unit", "kind", "source"])
 
 
 def _format_value(value: Any) -> str:
     if isinstance(value, list) and value and isinstance(value[0], dict):
-        return "; ".join(
-            ", ".join(f"{k}={v}" for k, v in item.items()) for item in value
-        )
+        return "; ".join(", ".join(f"{k}={v}" for k, v in item.items()) for item in value)
     return str(value)

@@ -87,8 +87,10 @@ def run_ac_power_flow(
     # transformer ends: which side is the branch's from (parent) end
     tr_rows = rows[~is_line]
     from_is_hv = np.array(
-        [net.trafo.hv_bus.at[i] == feeder.from_idx[k] for k, i in
-         zip(np.flatnonzero(~is_line), tr_rows, strict=True)],
+        [
+            net.trafo.hv_bus.at[i] == feeder.from_idx[k]
+            for k, i in zip(np.flatnonzero(~is_line), tr_rows, strict=True)
+        ],
         dtype=bool,
     )
     out = {
@@ -139,9 +141,7 @@ def run_ac_power_flow(
             out["q_branch_kvar"][~is_line, t] = (
                 np.where(from_is_hv, tr.q_hv_mvar, tr.q_lv_mvar) * 1000.0
             )
-            out["i_branch_a"][~is_line, t] = (
-                np.where(from_is_hv, tr.i_lv_ka, tr.i_hv_ka) * 1000.0
-            )
+            out["i_branch_a"][~is_line, t] = np.where(from_is_hv, tr.i_lv_ka, tr.i_hv_ka) * 1000.0
             out["loss_kw"][~is_line, t] = tr.pl_mw.to_numpy() * 1000.0
         out["p_substation_kw"][t] = float(net.res_ext_grid.p_mw.iloc[0]) * 1000.0
         out["q_substation_kvar"][t] = float(net.res_ext_grid.q_mvar.iloc[0]) * 1000.0

@@ -169,9 +169,7 @@ class PlanResult:
         if not sop:
             return pd.DataFrame(columns=cols)
         names = np.array(self.inputs.params.network.sop_sites)
-        return self._long(
-            names, {k: sop[k] for k in cols[2:]}, "tie"
-        )[cols]
+        return self._long(names, {k: sop[k] for k in cols[2:]}, "tie")[cols]
 
     def storage(self) -> pd.DataFrame:
         """hour, unit, bus, p_ch_kw, p_dis_kw, p_net_kw, energy_kwh (EV stations or ESS)."""
@@ -184,9 +182,7 @@ class PlanResult:
                     if name == "stations"
                     else [f"ESS {b}" for b in self.inputs.station_buses]
                 )
-                df = self._long(
-                    np.array(units), {k: dev[k] for k in cols[3:]}, "unit"
-                )
+                df = self._long(np.array(units), {k: dev[k] for k in cols[3:]}, "unit")
                 bus_of = dict(zip(units, self.inputs.station_buses, strict=True))
                 df.insert(2, "bus", df["unit"].map(bus_of))
                 return df[cols]

@@ -264,9 +264,7 @@ class Stage2Model:
             k = float(energy_factor(e.eta_ch, e.eta_dis))
             net = dev.p_ch - dev.p_dis
             ups.append(cp.sum(cp.minimum(net + p_r, (dev.energy - e.soc_min * e_r) / k), axis=0))
-            downs.append(
-                cp.sum(cp.minimum(p_r - net, (e.soc_max * e_r - dev.energy) / k), axis=0)
-            )
+            downs.append(cp.sum(cp.minimum(p_r - net, (e.soc_max * e_r - dev.energy) / k), axis=0))
         return ups, downs
 
     def _coverage_expression(self) -> cp.Expression:

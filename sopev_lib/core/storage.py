@@ -1,6 +1,7 @@
 """Generalised energy storage data (Eqs. 1, 4-6): the interface between the EV fleet and the model.
 
-A charging station aggregated from its vehicles (``sopev_lib.core.ev.fleet``) and a conventional battery
+A charging station aggregated from its vehicles (``sopev_lib.core.ev.fleet``) and a conventional
+battery
 (Plan 3) are both described to the planning model by hourly bounds. Hour ``t`` is the interval
 [t, t+1); ``S_t`` is the stored energy at the end of hour ``t``, and the day is cyclic
 (``S_{-1} = S_{T-1}``), Eq. (1):

@@ -87,8 +87,11 @@ class Alternative:
 def _om_from_paper(params: Params) -> dict[str, float]:
     """eta of Eq. (13) as Table 5 implies it: mean C_OMS / C_SI of the plans without batteries."""
     paper = load_paper_results()
-    rows = [r for n, r in paper["table5"]["plans"].items()
-            if r["C_SI"] > 0 and n in PLANS and PLANS[n].storage != "ess"]
+    rows = [
+        r
+        for n, r in paper["table5"]["plans"].items()
+        if r["C_SI"] > 0 and n in PLANS and PLANS[n].storage != "ess"
+    ]
     if not rows:
         raise ValueError("paper_results.yaml: no SOP-only plan with C_SI > 0 in table5")
     return {"sop.om_factor": float(np.mean([r["C_OMS"] / r["C_SI"] for r in rows]))}
@@ -110,80 +113,122 @@ def _load_as_average(params: Params) -> dict[str, float]:
 #: The registry of alternative readings (order = order in the book).
 ALTERNATIVES: tuple[Alternative, ...] = (
     Alternative(
-        "v_sub_1.00", "substation at 1.00 p.u.", ("network.v_substation_pu",),
+        "v_sub_1.00",
+        "substation at 1.00 p.u.",
+        ("network.v_substation_pu",),
         {"network.v_substation_pu": 1.0},
         "the substation voltage of ref. [28]'s base case (chapter 1)",
     ),
     Alternative(
-        "v_sub_1.00_soft", "substation at 1.00 p.u., soft voltage limits",
-        ("network.v_substation_pu",), {"network.v_substation_pu": 1.0},
+        "v_sub_1.00_soft",
+        "substation at 1.00 p.u., soft voltage limits",
+        ("network.v_substation_pu",),
+        {"network.v_substation_pu": 1.0},
         "as above, with violations of the voltage band priced instead of forbidden (the "
-        "penalty is left out of the costs)", soft_voltage_penalty=SOFT_PENALTY,
+        "penalty is left out of the costs)",
+        soft_voltage_penalty=SOFT_PENALTY,
     ),
     Alternative(
-        "band_0.95", "voltage band 0.95-1.05 p.u.", ("network.v_min_pu", "network.v_max_pu"),
+        "band_0.95",
+        "voltage band 0.95-1.05 p.u.",
+        ("network.v_min_pu", "network.v_max_pu"),
         {"network.v_min_pu": 0.95, "network.v_max_pu": 1.05},
         "the +-5 % band common in planning studies of this feeder",
     ),
     Alternative(
-        "band_0.90", "voltage band 0.90-1.10 p.u.", ("network.v_min_pu", "network.v_max_pu"),
+        "band_0.90",
+        "voltage band 0.90-1.10 p.u.",
+        ("network.v_min_pu", "network.v_max_pu"),
         {"network.v_min_pu": 0.90, "network.v_max_pu": 1.10},
-        "the widest band in common use (+-10 %)", core=False,
+        "the widest band in common use (+-10 %)",
+        core=False,
     ),
     Alternative(
-        "stations_ends", "EV stations at buses 18, 33, 22, 25", ("ev.station_buses",),
+        "stations_ends",
+        "EV stations at buses 18, 33, 22, 25",
+        ("ev.station_buses",),
         {"ev.station_buses": [18, 33, 22, 25]},
         "Figure 3 is not in the text: the stations at the ends of the trunk and the laterals",
     ),
     Alternative(
-        "spread_std", "Table 2 spread read as a standard deviation", ("ev.spread_reading",),
-        {"ev.spread_reading": "std"}, "Table 2's note calls the second number a standard deviation",
+        "spread_std",
+        "Table 2 spread read as a standard deviation",
+        ("ev.spread_reading",),
+        {"ev.spread_reading": "std"},
+        "Table 2's note calls the second number a standard deviation",
     ),
     Alternative(
-        "departure_0.80", "departure SOC target 0.80", ("ev.departure_soc_target",),
+        "departure_0.80",
+        "departure SOC target 0.80",
+        ("ev.departure_soc_target",),
         {"ev.departure_soc_target": 0.8},
         "a charge limit of 80 % is a common user setting, below Table 1's SOC ceiling",
     ),
     Alternative(
-        "crf", "capital recovery factor at Table 1's discount rate", ("sop.annualisation",),
-        {"sop.annualisation": "crf"}, "Table 1 gives a discount rate that Eq. (12) does not use",
+        "crf",
+        "capital recovery factor at Table 1's discount rate",
+        ("sop.annualisation",),
+        {"sop.annualisation": "crf"},
+        "Table 1 gives a discount rate that Eq. (12) does not use",
     ),
     Alternative(
-        "om_paper", "O&M factor as Table 5 implies it", ("sop.om_factor",), _om_from_paper,
+        "om_paper",
+        "O&M factor as Table 5 implies it",
+        ("sop.om_factor",),
+        _om_from_paper,
         "the ratio C_OMS / C_SI of the paper's Table 5 (plans without batteries)",
     ),
     Alternative(
-        "loss_flat", "losses priced at the flat tariff", ("economics.loss_price",),
-        {"economics.loss_price": "flat"}, "Eq. (17) has one price c_loss, not an hourly one",
+        "loss_flat",
+        "losses priced at the flat tariff",
+        ("economics.loss_price",),
+        {"economics.loss_price": "flat"},
+        "Eq. (17) has one price c_loss, not an hourly one",
     ),
     Alternative(
-        "sop_loss_out", "SOP losses left out of C_NLC",
-        ("economics.sop_loss_in_nlc",), {"economics.sop_loss_in_nlc": False},
+        "sop_loss_out",
+        "SOP losses left out of C_NLC",
+        ("economics.sop_loss_in_nlc",),
+        {"economics.sop_loss_in_nlc": False},
         "Eq. (17) prices branch losses only; Eq. (14) adds the SOP's losses to its own "
         "configuration cost, which Table 5 has no column for",
     ),
     Alternative(
-        "ess_half", "conventional storage at half our price",
-        ("ess.energy_cost_rmb_per_kwh", "ess.power_cost_rmb_per_kw"), _ess_half,
+        "ess_half",
+        "conventional storage at half our price",
+        ("ess.energy_cost_rmb_per_kwh", "ess.power_cost_rmb_per_kw"),
+        _ess_half,
         "battery prices fell steeply in 2023-2024 and the paper gives none",
     ),
     Alternative(
-        "load_average", "nominal load read as the daily average", ("profiles.load_scale",),
+        "load_average",
+        "nominal load read as the daily average",
+        ("profiles.load_scale",),
         _load_as_average,
         "ref. [28]'s nominal load is one operating point; read as the day's mean instead of "
         "its peak, the whole curve is scaled up",
     ),
     Alternative(
-        "dg_not_curtailable", "DG not curtailable", ("dg.curtailable",), {"dg.curtailable": False},
-        "the paper does not say that DG output may be curtailed", core=False,
+        "dg_not_curtailable",
+        "DG not curtailable",
+        ("dg.curtailable",),
+        {"dg.curtailable": False},
+        "the paper does not say that DG output may be curtailed",
+        core=False,
     ),
     Alternative(
-        "export", "export to the upstream grid allowed", ("network.substation_p_min_kw",),
+        "export",
+        "export to the upstream grid allowed",
+        ("network.substation_p_min_kw",),
         {"network.substation_p_min_kw": -10000.0},
-        "reverse power flow paid at the purchase tariff (net metering)", core=False,
+        "reverse power flow paid at the purchase tariff (net metering)",
+        core=False,
     ),
     Alternative(
-        "dg_pf_0.95", "DG at power factor 0.95", ("dg.power_factor",), {"dg.power_factor": 0.95},
+        "dg_pf_0.95",
+        "DG at power factor 0.95",
+        ("dg.power_factor",),
+        {"dg.power_factor": 0.95},
         "grid codes ask DG for reactive capability; 0.95 lagging is a common setting",
         core=False,
     ),
@@ -298,8 +343,12 @@ def _inputs_for(params: Params, base: PlanInputs, changed: Sequence[str]) -> Pla
 
 
 def _solve_run(
-    alt: Alternative | None, params: Params, inputs: PlanInputs, cache: ModelCache,
-    plans: Sequence[int], overrides: dict[str, Any],
+    alt: Alternative | None,
+    params: Params,
+    inputs: PlanInputs,
+    cache: ModelCache,
+    plans: Sequence[int],
+    overrides: dict[str, Any],
 ) -> AlternativeRun:
     start = time.perf_counter()
     run = AlternativeRun(alternative=alt, overrides=overrides, results={})
@@ -359,8 +408,9 @@ def run_alternatives(
             p_alt = params.replace(**{**_overrides_of(params), **ov}) if ov else params
             inputs = _inputs_for(p_alt, base_inputs, list(ov)) if ov else base_inputs
         except ValueError as exc:
-            runs.append(AlternativeRun(alternative=alt, overrides={},
-                                       results={n: exc for n in plans}))
+            runs.append(
+                AlternativeRun(alternative=alt, overrides={}, results={n: exc for n in plans})
+            )
             continue
         changed = {k: v for k, v in ov.items() if current.get(k) != v}
         runs.append(_solve_run(alt, p_alt, inputs, cache, plans, changed))
@@ -380,8 +430,11 @@ def _error_text(exc: Exception) -> str:
 def _status(run: AlternativeRun) -> str:
     if not run.failed:
         return "ok"
-    kind = "infeasible" if all(isinstance(run.results[n], InfeasiblePlanError)
-                               for n in run.failed) else "failed"
+    kind = (
+        "infeasible"
+        if all(isinstance(run.results[n], InfeasiblePlanError) for n in run.failed)
+        else "failed"
+    )
     return f"{kind}: Plan{'s' if len(run.failed) > 1 else ''} " + ", ".join(map(str, run.failed))
 
 
@@ -426,10 +479,12 @@ def alternatives_table(
         }
         for n in plans[1:]:
             row[f"Plan {n} saving (%)"] = run.saving_pct(n, first)
-        row[f"change of Plan {last} saving (pp)"] = (
-            run.saving_pct(last, first) - default.saving_pct(last, first))
+        row[f"change of Plan {last} saving (pp)"] = run.saving_pct(
+            last, first
+        ) - default.saving_pct(last, first)
         row[f"change of Plan {first} cost (%)"] = 100.0 * (
-            run.total(first) / default.total(first) - 1.0)
+            run.total(first) / default.total(first) - 1.0
+        )
         row[f"Plan {last} SOP (kVA)"] = run.sop_kva(last)
         row["note"] = _note(run)
         row["seconds"] = run.seconds
@@ -444,7 +499,8 @@ def _fmt(value: Any) -> str:
 
 
 def assumption_table(
-    params: Params | None = None, runs: Sequence[AlternativeRun] = (),
+    params: Params | None = None,
+    runs: Sequence[AlternativeRun] = (),
     default: AlternativeRun | None = None,
 ) -> pd.DataFrame:
     """Every parameter whose provenance kind is "assumed" (also when overridden in this run),
@@ -479,8 +535,11 @@ def assumption_table(
                 effects.append(f"{alt.label}: {_status(run)}")
             else:
                 plans = [n for n in sorted(run.costs) if n != 1]
-                text = (f"{alt.label}: savings of Plans {'/'.join(map(str, plans))} "
-                        + "/".join(f"{run.saving_pct(n):.1f}" for n in plans) + " %")
+                text = (
+                    f"{alt.label}: savings of Plans {'/'.join(map(str, plans))} "
+                    + "/".join(f"{run.saving_pct(n):.1f}" for n in plans)
+                    + " %"
+                )
                 if default is not None:
                     base = "/".join(f"{default.saving_pct(n):.1f}" for n in plans)
                     d1 = 100 * (run.total(1) / default.total(1) - 1)
@@ -489,14 +548,19 @@ def assumption_table(
         if not alts:
             effects.append(NOT_VARIED.get(name, "no alternative registered"))
         source = row["source"]
-        reason = source.split("assumed:", 1)[1].strip().removesuffix(")") if (
-            row["kind"] == "override") else source.removeprefix("assumed:").strip()
-        rows.append({
-            "parameter": name,
-            "value": row["value"] + (" (overridden in this build)" if row["kind"] == "override"
-                                     else ""),
-            "reason": reason,
-            "alternative": "; ".join(a.label for a in alts) if alts else "none",
-            "effect": "; ".join(effects),
-        })
+        reason = (
+            source.split("assumed:", 1)[1].strip().removesuffix(")")
+            if (row["kind"] == "override")
+            else source.removeprefix("assumed:").strip()
+        )
+        rows.append(
+            {
+                "parameter": name,
+                "value": row["value"]
+                + (" (overridden in this build)" if row["kind"] == "override" else ""),
+                "reason": reason,
+                "alternative": "; ".join(a.label for a in alts) if alts else "none",
+                "effect": "; ".join(effects),
+            }
+        )
     return pd.DataFrame(rows, columns=["parameter", "value", "reason", "alternative", "effect"])

@@ -84,9 +84,7 @@ def _base_overrides(params: Params) -> dict[str, Any]:
     return {k: v for k, v, _, src in params.provenance if src.startswith("override")}
 
 
-def _inputs_at(
-    x: float, parameters: Sequence[str], params: Params, base: PlanInputs
-) -> PlanInputs:
+def _inputs_at(x: float, parameters: Sequence[str], params: Params, base: PlanInputs) -> PlanInputs:
     """Inputs with every parameter of ``parameters`` set to ``x`` (feeder re-used; profiles and
     envelopes re-used unless a ``profiles`` / ``ev`` parameter changes)."""
     p = params.replace(**{**_base_overrides(params), **{k: x for k in parameters}})
@@ -99,9 +97,7 @@ def _inputs_at(
     )
 
 
-def plan_cost(
-    plan: int, inputs: PlanInputs, cache: ModelCache
-) -> tuple[float, PlanResult | None]:
+def plan_cost(plan: int, inputs: PlanInputs, cache: ModelCache) -> tuple[float, PlanResult | None]:
     """Total annual cost (10^4 RMB/yr) of ``plan`` on ``inputs``; (NaN, None) if infeasible.
 
     The solve skips the soft-limit diagnosis of an infeasible plan (it is not needed here).
@@ -170,8 +166,15 @@ def calibrate(
         return c
 
     lo, hi = (float(b) for b in bracket)
-    out = Calibration(parameters=tuple(parameters), plan=plan, target=float(target),
-                      status="out of range", message="", bracket=(lo, hi), evaluations=evals)
+    out = Calibration(
+        parameters=tuple(parameters),
+        plan=plan,
+        target=float(target),
+        status="out of range",
+        message="",
+        bracket=(lo, hi),
+        evaluations=evals,
+    )
     names = " = ".join(parameters)
     c_lo = cost(lo)
     if not np.isfinite(c_lo):
@@ -192,8 +195,7 @@ def calibrate(
         out.cost_at_feasible_max = c_top = next(c for x, c, _ in reversed(evals) if x == ok)
         top, c_hi = ok, c_top
     if (c_lo - target) * (c_hi - target) > 0:
-        beyond = np.isfinite(out.feasible_max) and (
-            abs(c_hi - target) < abs(c_lo - target))
+        beyond = np.isfinite(out.feasible_max) and (abs(c_hi - target) < abs(c_lo - target))
         if beyond:
             out.status = "infeasible"
             out.message = (
@@ -217,8 +219,9 @@ def calibrate(
     out.status = "calibrated"
     out.value, out.achieved = x, achieved
     out.params, out.inputs = inputs.params, inputs
-    out.message = (f"{names} = {x:.4f} gives Plan {plan} a cost of {achieved:.1f} "
-                   f"(target {target:.1f})")
+    out.message = (
+        f"{names} = {x:.4f} gives Plan {plan} a cost of {achieved:.1f} (target {target:.1f})"
+    )
     return _done(out, start)
 
 
@@ -252,9 +255,13 @@ def scan(
         costs = {n: plan_cost(n, inputs, cache)[0] for n in plans}
         base = costs[plans[0]]
         for n in plans:
-            rows.append({
-                "x": float(x), "plan": n, "total": costs[n],
-                "status": "ok" if np.isfinite(costs[n]) else "infeasible",
-                "saving_pct": 100.0 * (base - costs[n]) / base,
-            })
+            rows.append(
+                {
+                    "x": float(x),
+                    "plan": n,
+                    "total": costs[n],
+                    "status": "ok" if np.isfinite(costs[n]) else "infeasible",
+                    "saving_pct": 100.0 * (base - costs[n]) / base,
+                }
+            )
     return pd.DataFrame(rows)

@@ -130,10 +130,12 @@ def paper_outcome(paper: Mapping[str, Any] | None = None) -> Outcome:
         c = {k: float(row[k]) for k in ("C_SI", "C_OMS", "C_PC", "C_NLC")}
         c["total"] = float(paper["table4"]["plans"][n]["consolidated_cost"])
         costs[n] = c
-    indices = {n: {k: float(v) for k, v in row.items()}
-               for n, row in paper["table6"]["plans"].items()}
-    sites = next((tuple(r["sop_kva"]) for r in paper["table4"]["plans"].values()
-                  if r.get("sop_kva")), None)
+    indices = {
+        n: {k: float(v) for k, v in row.items()} for n, row in paper["table6"]["plans"].items()
+    }
+    sites = next(
+        (tuple(r["sop_kva"]) for r in paper["table4"]["plans"].values() if r.get("sop_kva")), None
+    )
     return Outcome(
         label="paper",
         costs=costs,
@@ -237,10 +239,12 @@ def _ordering(values: Mapping[int, float], claimed: Sequence[int]) -> tuple[str,
         verdict = "not reproduced"
     tie_text = (
         "; near tie: " + ", ".join(f"Plans {a} and {b} ({100 * m:.2f} %)" for a, b, m in ties)
-        if ties else ""
+        if ties
+        else ""
     )
     evidence = (
-        "values " + ", ".join(f"Plan {n} {values[n]:.4g}" for n in ours)
+        "values "
+        + ", ".join(f"Plan {n} {values[n]:.4g}" for n in ours)
         + f"; near tie below {100 * NEAR_TIE_REL:.1f} % of the larger value{tie_text}"
     )
     return verdict, " > ".join(str(n) for n in ours), evidence
@@ -278,8 +282,10 @@ def _eval_sites(claim: Mapping[str, Any], o: Outcome, measure: str) -> tuple[str
     top = list(o.site_ranking[: len(claimed)])
     common = set(top) & set(claimed)
     verdict = _comparisons({k: s in common for k, s in enumerate(claimed)})
-    evidence = (f"{len(common)} of the paper's {len(claimed)} sites among our top "
-                f"{len(claimed)}; full ranking " + ", ".join(o.site_ranking))
+    evidence = (
+        f"{len(common)} of the paper's {len(claimed)} sites among our top "
+        f"{len(claimed)}; full ranking " + ", ".join(o.site_ranking)
+    )
     return ", ".join(claimed), ", ".join(top), verdict, evidence
 
 
@@ -298,24 +304,34 @@ def _eval_index_order(claim: Mapping[str, Any], o: Outcome, measure: str) -> tup
     return " > ".join(map(str, claimed)), order, verdict, f"{key}: " + evidence
 
 
-def _below(key_fn: Callable[[int], float], plans: Sequence[int], ref: int, label: str,
-           above: bool = False) -> tuple[str, ...]:
+def _below(
+    key_fn: Callable[[int], float], plans: Sequence[int], ref: int, label: str, above: bool = False
+) -> tuple[str, ...]:
     r = key_fn(ref)
     vals = {n: key_fn(n) for n in plans}
     holds = {n: (v > r) if above else (v < r) for n, v in vals.items()}
     word = "above" if above else "below"
     ours = [n for n, h in holds.items() if h]
     evidence = f"{label} of Plan {ref} {r:.4g}; " + ", ".join(
-        f"Plan {n} {v:.4g} ({'yes' if holds[n] else 'no'})" for n, v in vals.items())
-    return (f"Plans {', '.join(map(str, plans))} {word} Plan {ref}",
-            f"Plans {', '.join(map(str, ours))} {word} Plan {ref}" if ours else "none",
-            _comparisons(holds), evidence)
+        f"Plan {n} {v:.4g} ({'yes' if holds[n] else 'no'})" for n, v in vals.items()
+    )
+    return (
+        f"Plans {', '.join(map(str, plans))} {word} Plan {ref}",
+        f"Plans {', '.join(map(str, ours))} {word} Plan {ref}" if ours else "none",
+        _comparisons(holds),
+        evidence,
+    )
 
 
 def _eval_ibf(claim: Mapping[str, Any], o: Outcome, measure: str) -> tuple[str, ...]:
     ref = 1 if claim["quantity"] == "ibf_below_plan1" else 2
-    return _below(lambda n: _index(o, n, "I_BF"), [int(n) for n in claim["value"]], ref,
-                  "I_BF", above=claim["quantity"] == "ibf_above_plan2")
+    return _below(
+        lambda n: _index(o, n, "I_BF"),
+        [int(n) for n in claim["value"]],
+        ref,
+        "I_BF",
+        above=claim["quantity"] == "ibf_above_plan2",
+    )
 
 
 def _eval_cost_below(claim: Mapping[str, Any], o: Outcome, measure: str) -> tuple[str, ...]:
@@ -327,8 +343,12 @@ def _eval_csi(claim: Mapping[str, Any], o: Outcome, measure: str) -> tuple[str, 
     c3, c4 = _cost(o, 3, "C_SI"), _cost(o, 4, "C_SI")
     holds = c4 < c3
     verdict = "reproduced" if holds == bool(claim["value"]) else "not reproduced"
-    return ("Plan 4 below Plan 3", f"Plan 4 {c4:.2f} {'<' if holds else '>='} Plan 3 {c3:.2f}",
-            verdict, f"C_SI (10^4 RMB/yr): Plan 3 {c3:.2f}, Plan 4 {c4:.2f}")
+    return (
+        "Plan 4 below Plan 3",
+        f"Plan 4 {c4:.2f} {'<' if holds else '>='} Plan 3 {c3:.2f}",
+        verdict,
+        f"C_SI (10^4 RMB/yr): Plan 3 {c3:.2f}, Plan 4 {c4:.2f}",
+    )
 
 
 def _eval_much_higher(claim: Mapping[str, Any], o: Outcome, measure: str) -> tuple[str, ...]:
@@ -343,8 +363,10 @@ def _eval_much_higher(claim: Mapping[str, Any], o: Outcome, measure: str) -> tup
     else:
         verdict = "not reproduced"
     ratio = f"{f4 / f1:.2f} x" if f1 > 0 else "n/a (Plan 1 <= 0)"
-    evidence = (f"{key}: Plan 1 {f1:.4g}, Plan 4 {f4:.4g}, ratio {ratio}; 'much higher' = a "
-                f"gain of at least {MUCH_HIGHER_RATIO - 1:g} x |Plan 1|")
+    evidence = (
+        f"{key}: Plan 1 {f1:.4g}, Plan 4 {f4:.4g}, ratio {ratio}; 'much higher' = a "
+        f"gain of at least {MUCH_HIGHER_RATIO - 1:g} x |Plan 1|"
+    )
     return "much higher", f"{ratio}", verdict, evidence
 
 
@@ -384,8 +406,11 @@ def evaluate_claims(
     for claim in paper["claims"]:
         q = claim["quantity"]
         fn = _evaluator(q)
-        measures = ("printed", "variant") if (q in FLEX_QUANTITIES and variants) else (
-            ("printed",) if q in FLEX_QUANTITIES else ("",))
+        measures = (
+            ("printed", "variant")
+            if (q in FLEX_QUANTITIES and variants)
+            else (("printed",) if q in FLEX_QUANTITIES else ("",))
+        )
         for measure in measures:
             cid = claim["id"] + (":variant" if measure == "variant" else "")
             paper_text = str(claim["value"])
@@ -396,11 +421,20 @@ def evaluate_claims(
                     res = fn(claim, outcome, measure or "printed")
                 except _Missing as exc:
                     res = (paper_text, "", "not evaluated", str(exc))
-            out.append(ClaimResult(
-                id=cid, text=claim["text"], where=claim["where"], quantity=q, paper=res[0],
-                ours=res[1], verdict=res[2], evidence=res[3], measure=measure,
-                outcome=outcome.label,
-            ))
+            out.append(
+                ClaimResult(
+                    id=cid,
+                    text=claim["text"],
+                    where=claim["where"],
+                    quantity=q,
+                    paper=res[0],
+                    ours=res[1],
+                    verdict=res[2],
+                    evidence=res[3],
+                    measure=measure,
+                    outcome=outcome.label,
+                )
+            )
     return out
 
 
@@ -415,8 +449,13 @@ def claims_table(*evaluations: Sequence[ClaimResult]) -> pd.DataFrame:
     first = evaluations[0]
     rows = []
     for k, c in enumerate(first):
-        row = {"id": c.id, "claim": c.text, "where": c.where, "measure": c.measure,
-               "paper": c.paper}
+        row = {
+            "id": c.id,
+            "claim": c.text,
+            "where": c.where,
+            "measure": c.measure,
+            "paper": c.paper,
+        }
         for ev in evaluations:
             if len(ev) != len(first) or ev[k].id != c.id:
                 raise ValueError("claims_table: the evaluations list different claims")

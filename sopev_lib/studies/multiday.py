@@ -15,7 +15,8 @@ single-day sizes are a feasible choice of the K-day plan).
 day d = 0..n-1 of the year:
 
 - *EV fleet*: an independent day of the Monte Carlo fleet of Tables 1-3
-  (:func:`sopev_lib.core.ev.fleet.sample_fleet` with ``n_days = n``), aggregated per day into station
+  (:func:`sopev_lib.core.ev.fleet.sample_fleet` with ``n_days = n``), aggregated per day into
+  station
   envelopes: a consistent generalised storage per day, not an average.
 - *PV*: the planning day's curve times a day factor ``s_pv(d) * c_d``: a seasonal factor
   ``s_pv = 1 + a_pv cos(2 pi (d - 172) / 365)`` (longest days at the June solstice) and a
@@ -408,8 +409,7 @@ def multiday_inputs(
         replace(
             days.envelopes[0][s],
             **{
-                f: np.concatenate([getattr(d[s], f) for d in days.envelopes])
-                for f in HOURLY_FIELDS
+                f: np.concatenate([getattr(d[s], f) for d in days.envelopes]) for f in HOURLY_FIELDS
             },
             n_vehicles=float(np.mean([d[s].n_vehicles for d in days.envelopes])),
         )

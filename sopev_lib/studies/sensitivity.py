@@ -1,12 +1,14 @@
 """Studies beyond the paper: what each sweep point computes, and how the tables are summarised.
 
 **Point function.** :func:`plan_metrics` solves the paper's plans at one point of a sweep
-(:mod:`sopev_lib.studies.sweep`) and returns one row per plan. The point's *settings* are overrides of
+(:mod:`sopev_lib.studies.sweep`) and returns one row per plan. The point's *settings* are overrides
+of
 ``data/params.yaml`` by dotted path (``"ev.seed": 7``) and the special axes of
 :data:`SPECIAL_AXES`, which are not single parameters:
 
 - ``ev_count_scale``: multiplies both bounds of every M(a, b) of Table 3 (``count_scale`` of
-  :func:`sopev_lib.core.ev.envelopes.planning_envelopes`): 1.0 is the paper's 2000 EVs a day, 0-2 is 0-4000.
+  :func:`sopev_lib.core.ev.envelopes.planning_envelopes`): 1.0 is the paper's 2000 EVs a day, 0-2
+  is 0-4000.
   At 0 the stations are empty: Plans 1-3 have no EV load and Plan 4 no storage.
 - ``dg_scale``: DG penetration, sets ``profiles.pv_scale`` and ``profiles.wind_scale`` (x the
   paper's ratings of Section 5).
@@ -349,7 +351,8 @@ def _ordered(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check(settings: Mapping[str, Any], options: Mapping[str, Any]) -> None:
-    """Config check of :func:`plan_metrics` (called by :func:`sopev_lib.studies.sweep.load_config`)."""
+    """Config check of :func:`plan_metrics` (called by
+    :func:`sopev_lib.studies.sweep.load_config`)."""
     _check_options(options)
     resolve_settings(settings)
 

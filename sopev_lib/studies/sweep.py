@@ -2,7 +2,8 @@
 
 A sweep is described by a YAML file (``studies/*.yaml``) and run by ``sopev sweep CONFIG.yaml``
 or :func:`run_sweep`. Its points are the Cartesian product of its axes; each point is evaluated
-by a *point function* (default :func:`sopev_lib.studies.sensitivity.plan_metrics`: the paper's four plans)
+by a *point function* (default :func:`sopev_lib.studies.sensitivity.plan_metrics`: the paper's four
+plans)
 on a ``dask.distributed`` cluster: a :class:`~distributed.LocalCluster` on this machine's cores
 by default, or any running Dask scheduler (``--scheduler tcp://host:8786``), so a study of
 thousands of solves moves to a cluster without a code change (the cluster's workers need
@@ -12,7 +13,8 @@ Config schema (every key is checked; a bad one raises ``ValueError`` naming it):
 
     name: robustness                    # required: letters, digits, '-', '_' (the output folder)
     description: "..."                  # optional text
-    function: sopev_lib.studies.sensitivity:plan_metrics   # optional: 'module:callable' run at each point
+    function: sopev_lib.studies.sensitivity:plan_metrics   # optional: 'module:callable' run at
+    each point
     base:                               # optional: settings shared by every point
       ev.forecast_days: 200             #   a dotted path of data/params.yaml, or a special axis
     axes:                               # required, >= 1 axis; points = product (first slowest)
@@ -37,7 +39,8 @@ Outputs in the output folder:
   interruption loses at most the points that were running. A sweep started again with the same
   config skips every point already there (same point id) and solves only the rest.
 - ``results.csv`` (or ``.parquet``): the tidy table, one row per row returned by the function
-  (for :func:`~sopev_lib.studies.sensitivity.plan_metrics`: one row per point and plan), in the config's
+  (for :func:`~sopev_lib.studies.sensitivity.plan_metrics`: one row per point and plan), in the
+  config's
   point order. Columns: ``point`` (index), ``point_id``, one column per axis (named like the
   axis), the function's columns, ``status`` (``ok`` / ``failed``), ``error`` (text, empty if
   ok), and the run metadata ``seconds`` (wall time of the point, s) and ``worker``.

@@ -126,9 +126,7 @@ def verify(
     excess = 0.0
     if sop:
         a = result.inputs.params.sop.loss_coefficient
-        excess = float(
-            np.max(sop["loss_kw"] - a * (np.abs(sop["p_a_kw"]) + np.abs(sop["p_b_kw"])))
-        )
+        excess = float(np.max(sop["loss_kw"] - a * (np.abs(sop["p_a_kw"]) + np.abs(sop["p_b_kw"]))))
         if excess > waste_tol_kw:
             messages.append(
                 f"SOP loss exceeds Eq. (8) by {excess:.3f} kW: the optimiser wastes energy "
@@ -138,8 +136,9 @@ def verify(
     for name in ("stations", "ess"):
         dev = result.device(name)
         if dev:
-            simultaneous = max(simultaneous, float(np.max(np.minimum(dev["p_ch_kw"],
-                                                                     dev["p_dis_kw"]))))
+            simultaneous = max(
+                simultaneous, float(np.max(np.minimum(dev["p_ch_kw"], dev["p_dis_kw"])))
+            )
     if simultaneous > waste_tol_kw:
         messages.append(
             f"storage charges and discharges at once ({simultaneous:.3f} kW): energy is "

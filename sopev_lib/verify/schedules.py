@@ -99,8 +99,10 @@ def _check_days(days: Sequence[int], n_days: int) -> list[int]:
         raise ValueError("days: give at least one sampled day")
     bad = [d for d in out if not 0 <= d < n_days]
     if bad:
-        raise ValueError(f"days = {bad} are outside the allowed range [0, {n_days - 1}] "
-                         f"(the fleet behind the envelopes has {n_days} days)")
+        raise ValueError(
+            f"days = {bad} are outside the allowed range [0, {n_days - 1}] "
+            f"(the fleet behind the envelopes has {n_days} days)"
+        )
     return out
 
 
@@ -136,10 +138,15 @@ def check_plan4_schedules(
         raise ValueError(f"modes = {unknown}: allowed values are {list(MODES)}")
     params, inputs = result.inputs.params, result.inputs
     if inputs.n_days != 1:
-        raise ValueError(f"{result.name}: only single-day plans can be checked "
-                         f"(this one has {inputs.n_days} days)")
-    fleet = fleet if fleet is not None else sample_fleet(
-        params, params.ev.forecast_days, seed=params.ev.seed)
+        raise ValueError(
+            f"{result.name}: only single-day plans can be checked "
+            f"(this one has {inputs.n_days} days)"
+        )
+    fleet = (
+        fleet
+        if fleet is not None
+        else sample_fleet(params, params.ev.forecast_days, seed=params.ev.seed)
+    )
     n_st = len(inputs.envelopes)
     if fleet.n_stations != n_st:
         raise ValueError(f"fleet has {fleet.n_stations} stations, the plan {n_st}")
@@ -159,32 +166,48 @@ def check_plan4_schedules(
         if "own_day" in modes:
             assert env_days is not None
             day_inputs = prepare_inputs(
-                params, feeder=inputs.feeder, profiles=inputs.profiles,
+                params,
+                feeder=inputs.feeder,
+                profiles=inputs.profiles,
                 envelopes=env_days.to_storage(day=d),
             )
             try:
-                own = solve_plan(result.spec, day_inputs, cache=cache,
-                                 fixed_sop_kva=result.sop_capacity_kva)
+                own = solve_plan(
+                    result.spec, day_inputs, cache=cache, fixed_sop_kva=result.sop_capacity_kva
+                )
             except InfeasiblePlanError as exc:  # recorded, not fatal: the other checks stand
-                warnings.warn(f"own_day re-dispatch of day {d} has no solution, skipped: {exc}",
-                              RuntimeWarning, stacklevel=2)
+                warnings.warn(
+                    f"own_day re-dispatch of day {d} has no solution, skipped: {exc}",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
             else:
-                schedules["own_day"] = (own.device("stations")["p_net_kw"],
-                                        float(cost_breakdown(own)["total"]))
+                schedules["own_day"] = (
+                    own.device("stations")["p_net_kw"],
+                    float(cost_breakdown(own)["total"]),
+                )
         for mode in (m for m in MODES if m in schedules):
             p_net, cost = schedules[mode]
             for s in stations:
                 sub = fleet.select(day=d, station=s)
                 start = time.perf_counter()
                 res = disaggregate(fleet, p_net[s], day=d, station=s)
-                out.append(StationCheck(
-                    mode=mode, day=d, station=s, name=inputs.envelopes[s].name,
-                    bus=inputs.envelopes[s].bus, n_vehicles=sub.n_vehicles,
-                    need_kwh=float(sub.energy_need_kwh.sum()),
-                    charged_kwh=float(np.maximum(p_net[s], 0.0).sum()),
-                    discharged_kwh=float(np.maximum(-p_net[s], 0.0).sum()),
-                    plan_cost=cost, result=res, seconds=time.perf_counter() - start,
-                ))
+                out.append(
+                    StationCheck(
+                        mode=mode,
+                        day=d,
+                        station=s,
+                        name=inputs.envelopes[s].name,
+                        bus=inputs.envelopes[s].bus,
+                        n_vehicles=sub.n_vehicles,
+                        need_kwh=float(sub.energy_need_kwh.sum()),
+                        charged_kwh=float(np.maximum(p_net[s], 0.0).sum()),
+                        discharged_kwh=float(np.maximum(-p_net[s], 0.0).sum()),
+                        plan_cost=cost,
+                        result=res,
+                        seconds=time.perf_counter() - start,
+                    )
+                )
     return out
 
 
@@ -196,16 +219,24 @@ def schedule_check_table(checks: Sequence[StationCheck]) -> pd.DataFrame:
     rows = []
     for c in checks:
         throughput = c.charged_kwh + c.discharged_kwh
-        rows.append({
-            "mode": c.mode, "day": c.day, "station": c.name, "bus": c.bus,
-            "vehicles": c.n_vehicles, "need (kWh)": c.need_kwh,
-            "charged (kWh)": c.charged_kwh, "discharged (kWh)": c.discharged_kwh,
-            "mismatch (kWh)": c.mismatch_kwh,
-            "mismatch (%)": 100.0 * c.mismatch_kwh / throughput if throughput > 0 else 0.0,
-            "missed (kWh)": c.shortfall_kwh,
-            "missed (%)": 100.0 * c.shortfall_kwh / c.need_kwh if c.need_kwh > 0 else 0.0,
-            "vehicles short": c.result.n_missed, "LP (s)": c.seconds,
-        })
+        rows.append(
+            {
+                "mode": c.mode,
+                "day": c.day,
+                "station": c.name,
+                "bus": c.bus,
+                "vehicles": c.n_vehicles,
+                "need (kWh)": c.need_kwh,
+                "charged (kWh)": c.charged_kwh,
+                "discharged (kWh)": c.discharged_kwh,
+                "mismatch (kWh)": c.mismatch_kwh,
+                "mismatch (%)": 100.0 * c.mismatch_kwh / throughput if throughput > 0 else 0.0,
+                "missed (kWh)": c.shortfall_kwh,
+                "missed (%)": 100.0 * c.shortfall_kwh / c.need_kwh if c.need_kwh > 0 else 0.0,
+                "vehicles short": c.result.n_missed,
+                "LP (s)": c.seconds,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -244,17 +275,23 @@ def saving_at_risk(
         days = sorted({c.day for c in cs})
         missed = np.mean([sum(c.shortfall_kwh for c in cs if c.day == d) for d in days])
         mism = np.mean([sum(c.mismatch_kwh for c in cs if c.day == d) for d in days])
-        mism_value = np.mean([
-            sum(float(np.sum(tariff * np.abs(c.result.mismatch_kw))) for c in cs if c.day == d)
-            for d in days
-        ])
+        mism_value = np.mean(
+            [
+                sum(float(np.sum(tariff * np.abs(c.result.mismatch_kw))) for c in cs if c.day == d)
+                for d in days
+            ]
+        )
         scale = days_per_year / RMB_PER_UNIT
-        rows.append({
-            "mode": mode, "days": len(days), "stations": len({c.station for c in cs}),
-            "missed (kWh/day)": float(missed),
-            "cost of missed energy, low": float(missed / eta_ch * tariff.min() * scale),
-            "cost of missed energy, high": float(missed / eta_ch * tariff.max() * scale),
-            "mismatch (kWh/day)": float(mism),
-            "mismatch at the tariff": float(mism_value * scale),
-        })
+        rows.append(
+            {
+                "mode": mode,
+                "days": len(days),
+                "stations": len({c.station for c in cs}),
+                "missed (kWh/day)": float(missed),
+                "cost of missed energy, low": float(missed / eta_ch * tariff.min() * scale),
+                "cost of missed energy, high": float(missed / eta_ch * tariff.max() * scale),
+                "mismatch (kWh/day)": float(mism),
+                "mismatch at the tariff": float(mism_value * scale),
+            }
+        )
     return pd.DataFrame(rows)

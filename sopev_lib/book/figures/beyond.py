@@ -1,7 +1,8 @@
 """Figures of chapter 8 (beyond the IEEE 33 feeder): scaling, the synthetic year, K-day plans.
 
 Every function takes computed tables (:func:`sopev_lib.studies.feeders.scaling_study`,
-:meth:`sopev_lib.studies.multiday.SyntheticYear.features`, :func:`sopev_lib.studies.multiday.study_table`) and
+:meth:`sopev_lib.studies.multiday.SyntheticYear.features`,
+:func:`sopev_lib.studies.multiday.study_table`) and
 returns a matplotlib Figure; none of them solves anything. Times in seconds, sizes in buses or
 hours, capacities in kVA, money in 10^4 RMB per year.
 """

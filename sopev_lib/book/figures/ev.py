@@ -1,6 +1,7 @@
 """Figures of the EV chapter: fleet distributions, station envelopes, forecasts, disaggregation.
 
-Every function takes computed results (:mod:`sopev_lib.core.ev.fleet`, :mod:`sopev_lib.verify.disaggregate`)
+Every function takes computed results (:mod:`sopev_lib.core.ev.fleet`,
+:mod:`sopev_lib.verify.disaggregate`)
 and returns a matplotlib Figure; none of them samples or solves anything. Hour t is drawn as the
 interval [t, t+1) (step plots), powers in kW (or MW where stated), energies in kWh (or MWh).
 """

@@ -1,7 +1,8 @@
 """Figures of the flexibility chapter: supply against ramps, Eq. (18)'s terms, branch loading,
 the ampacity behind I_BF and the stage-2 trade-off between flexibility and cost.
 
-Every function takes computed results (:mod:`sopev_lib.core.flexibility`, :mod:`sopev_lib.core.stage2`)
+Every function takes computed results (:mod:`sopev_lib.core.flexibility`,
+:mod:`sopev_lib.core.stage2`)
 and returns a matplotlib Figure; none of them solves anything. Hour t is drawn as the interval
 [t, t+1), powers in kW (MW where stated).
 """
@@ -53,9 +54,7 @@ def _hour_axis(ax: plt.Axes, n_hours: int, label: bool = True) -> None:
         ax.set_xlabel("hour of day")
 
 
-def plot_supply_vs_ramps(
-    supplies: Mapping[str, FlexibilitySupply], ramps_kw: np.ndarray
-) -> Figure:
+def plot_supply_vs_ramps(supplies: Mapping[str, FlexibilitySupply], ramps_kw: np.ndarray) -> Figure:
     """Hourly flexibility supply (Eq. 19) against the net-load ramps, one panel per plan.
 
     Local resources (EV stations, batteries) are bars, upward above and downward below zero; the
@@ -80,15 +79,28 @@ def plot_supply_vs_ramps(
                 continue
             down = sup.down_kw[res]
             color = RESOURCE_COLORS.get(res, PALETTE[5])
-            ax.bar(hours, up / 1e3, 0.8, bottom=bottom_up, color=color, alpha=0.75,
-                   label=f"{RESOURCE_LABELS.get(res, res)}: up / down")
+            ax.bar(
+                hours,
+                up / 1e3,
+                0.8,
+                bottom=bottom_up,
+                color=color,
+                alpha=0.75,
+                label=f"{RESOURCE_LABELS.get(res, res)}: up / down",
+            )
             ax.bar(hours, -down / 1e3, 0.8, bottom=-bottom_dn, color=color, alpha=0.45)
             bottom_up += up / 1e3
             bottom_dn += down / 1e3
             scale += [bottom_up.max(), bottom_dn.max()]
         if "grid" in sup.up_kw:
-            _step(ax, sup.up_kw["grid"] / 1e3, color=RESOURCE_COLORS["grid"], ls="--", lw=1.2,
-                  label="upstream grid headroom (up / down)")
+            _step(
+                ax,
+                sup.up_kw["grid"] / 1e3,
+                color=RESOURCE_COLORS["grid"],
+                ls="--",
+                lw=1.2,
+                label="upstream grid headroom (up / down)",
+            )
             _step(ax, -sup.down_kw["grid"] / 1e3, color=RESOURCE_COLORS["grid"], ls="--", lw=1.2)
         _step(ax, ramps, color="black", lw=1.6, label="net-load ramp $\\Delta P_t$")
         ax.axhline(0, color="0.3", lw=0.6)
@@ -103,8 +115,13 @@ def plot_supply_vs_ramps(
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(lab, h)
             labels.setdefault(lab, lab)
-    fig.legend(list(handles.values()), list(labels.values()), loc="outside lower center",
-               ncol=min(4, len(handles)), fontsize="small")
+    fig.legend(
+        list(handles.values()),
+        list(labels.values()),
+        loc="outside lower center",
+        ncol=min(4, len(handles)),
+        fontsize="small",
+    )
     return fig
 
 
@@ -123,8 +140,13 @@ def plot_if_terms(terms: Mapping[str, np.ndarray], ramps_kw: np.ndarray) -> Figu
     ax0.set_title("net-load ramps (red rising, blue falling)", loc="left", fontsize="medium")
     width = 0.8 / max(len(terms), 1)
     for k, (name, arr) in enumerate(terms.items()):
-        ax1.bar(np.arange(n_t) + 0.1 + width * (k + 0.5), arr, width,
-                color=_plan_color(name, k), label=f"{name} (sum {np.sum(arr):.2f})")
+        ax1.bar(
+            np.arange(n_t) + 0.1 + width * (k + 0.5),
+            arr,
+            width,
+            color=_plan_color(name, k),
+            label=f"{name} (sum {np.sum(arr):.2f})",
+        )
     ax1.axhline(0, color="0.3", lw=0.6)
     ax1.set_ylabel("$(F_U^t - F_D^t) / (T\\,\\Delta P_t)$")
     ax1.set_title("summands of Eq. (18) as printed", loc="left", fontsize="medium")
@@ -147,16 +169,23 @@ def plot_branch_loading(
     image = None
     for ax, name in zip(axes.ravel(), names, strict=False):
         arr = np.asarray(loadings[name], dtype=float)
-        image = ax.imshow(arr, aspect="auto", origin="upper", cmap="magma_r", vmin=0.0,
-                          vmax=vmax, extent=(0, arr.shape[1], arr.shape[0], 0),
-                          interpolation="nearest")
+        image = ax.imshow(
+            arr,
+            aspect="auto",
+            origin="upper",
+            cmap="magma_r",
+            vmin=0.0,
+            vmax=vmax,
+            extent=(0, arr.shape[1], arr.shape[0], 0),
+            interpolation="nearest",
+        )
         ax.set_title(f"{name}: mean {arr.mean():.3f}", loc="left", fontsize="medium")
         idx = np.arange(0, arr.shape[0], 3)
         ax.set_yticks(idx + 0.5)
         ax.set_yticklabels([branch_labels[i] for i in idx], fontsize="x-small")
         ax.grid(False)
         _hour_axis(ax, arr.shape[1], label=ax.get_subplotspec().is_last_row())
-    for ax in axes.ravel()[len(names):]:
+    for ax in axes.ravel()[len(names) :]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel("branch")
@@ -186,8 +215,13 @@ def plot_ibf_vs_ampacity(
         if name in paper:
             ax.axhline(paper[name], color=color, ls=":", lw=1.4)
     ax.axvline(chosen_a, color="0.2", ls="--", lw=1.0, label=f"chosen {chosen_a:.0f} A")
-    ax.axvspan(amp.min(), peak_current_a, color="0.88", zorder=0,
-               label=f"below the peak current ({peak_current_a:.0f} A)")
+    ax.axvspan(
+        amp.min(),
+        peak_current_a,
+        color="0.88",
+        zorder=0,
+        label=f"below the peak current ({peak_current_a:.0f} A)",
+    )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("uniform branch ampacity $I_{max}$ (A)")

@@ -1,7 +1,8 @@
 """Figures of the planning chapters: the SOP (chapter 3) and the four plans (chapter 4).
 
 Every function takes computed results (tidy tables of :class:`~sopev_lib.core.results.PlanResult`,
-arrays, the tables of :mod:`sopev_lib.reproduction.paper`) and returns a matplotlib Figure; none of them
+arrays, the tables of :mod:`sopev_lib.reproduction.paper`) and returns a matplotlib Figure; none of
+them
 solves anything. Hour t is drawn as the interval [t, t+1) (step plots). Units: powers in kW /
 kvar (or MW where stated), energies in kWh (or MWh), voltages in p.u., money in 10^4 RMB per
 year like the paper's tables (marginal values in RMB per kVA and year).
@@ -115,16 +116,31 @@ def plot_sop_capability(
         color = TIE_COLORS[k % len(TIE_COLORS)]
         cap = float(capacity_kva[tie])
         d = sops[sops["tie"] == tie]
-        ax_c.scatter(d["p_a_kw"] / cap, d["q_a_kvar"] / cap, s=16, color=color, marker="o",
-                     label=f"{tie}, converter a", alpha=0.85)
-        ax_c.scatter(d["p_b_kw"] / cap, d["q_b_kvar"] / cap, s=20, color=color, marker="x",
-                     label=f"{tie}, converter b", alpha=0.85)
+        ax_c.scatter(
+            d["p_a_kw"] / cap,
+            d["q_a_kvar"] / cap,
+            s=16,
+            color=color,
+            marker="o",
+            label=f"{tie}, converter a",
+            alpha=0.85,
+        )
+        ax_c.scatter(
+            d["p_b_kw"] / cap,
+            d["q_b_kvar"] / cap,
+            s=20,
+            color=color,
+            marker="x",
+            label=f"{tie}, converter b",
+            alpha=0.85,
+        )
         sent = np.maximum(d["p_a_kw"], d["p_b_kw"]).to_numpy()
         received = -np.minimum(d["p_a_kw"], d["p_b_kw"]).to_numpy()
         moving = sent > 1e-3 * cap
         ax_d.scatter(sent[moving], received[moving], s=18, color=color, label=tie, zorder=3)
-        ax_l.scatter(sent[moving], d["loss_kw"].to_numpy()[moving], s=18, color=color,
-                     label=tie, zorder=3)
+        ax_l.scatter(
+            sent[moving], d["loss_kw"].to_numpy()[moving], s=18, color=color, label=tie, zorder=3
+        )
         if moving.any():
             sent_max = max(sent_max, float(sent[moving].max()))
     ax_c.axhline(0, color="0.4", lw=0.6)
@@ -140,15 +156,13 @@ def plot_sop_capability(
     x = np.linspace(0.0, 1.15 * max(sent_max, 1.0), 50)
     eff = (1.0 - a) / (1.0 + a)
     ax_d.plot(x, x, color="0.5", ls=":", lw=1.0, label="lossless")
-    ax_d.plot(x, eff * x, color="0.15", lw=1.5,
-              label=f"Eqs. (7)-(8): (1-A)/(1+A) = {eff:.4f}")
+    ax_d.plot(x, eff * x, color="0.15", lw=1.5, label=f"Eqs. (7)-(8): (1-A)/(1+A) = {eff:.4f}")
     ax_d.set_xlabel("power sent, drawn at one end (kW)")
     ax_d.set_ylabel("power delivered at the other end (kW)")
     ax_d.set_title("(b) delivered vs sent")
     ax_d.legend(fontsize="x-small", loc="upper left")
 
-    ax_l.plot(x, (1.0 - eff) * x, color="0.15", lw=1.5,
-              label=f"A (|P_a| + |P_b|), A = {a:g}")
+    ax_l.plot(x, (1.0 - eff) * x, color="0.15", lw=1.5, label=f"A (|P_a| + |P_b|), A = {a:g}")
     ax_l.set_xlabel("power sent (kW)")
     ax_l.set_ylabel("converter loss (kW)")
     ax_l.set_title("(c) loss, Eq. (8)")
@@ -185,8 +199,16 @@ def plot_tie_sensitivity(
         if len(an):
             ax.plot(an["hour"] + 0.5, an["s_kw_per_kw"], color=colors[tie], lw=1.6, label=tie)
         if len(fd):
-            ax.scatter(fd["hour"] + 0.5, fd["s_kw_per_kw"], color=colors[tie], s=22,
-                       marker="o", facecolor="white", linewidth=1.4, zorder=3)
+            ax.scatter(
+                fd["hour"] + 0.5,
+                fd["s_kw_per_kw"],
+                color=colors[tie],
+                s=22,
+                marker="o",
+                facecolor="white",
+                linewidth=1.4,
+                zorder=3,
+            )
     handles, labels = ax.get_legend_handles_labels()
     handles += [
         Line2D([], [], color="0.3", lw=1.6),
@@ -206,8 +228,16 @@ def plot_tie_sensitivity(
         r = ranking[method].set_index("tie")
         vals = [float(r.loc[t, "active_kw_per_kw"]) for t in ties]
         xs = np.arange(len(ties)) + (m - (len(methods) - 1) / 2) * width
-        ax2.bar(xs, vals, width=width, color=[colors[t] for t in ties], hatch=hatches[m % 3],
-                edgecolor="0.2", linewidth=0.6, label=method.replace("_", " "))
+        ax2.bar(
+            xs,
+            vals,
+            width=width,
+            color=[colors[t] for t in ties],
+            hatch=hatches[m % 3],
+            edgecolor="0.2",
+            linewidth=0.6,
+            label=method.replace("_", " "),
+        )
     ax2.set_xticks(np.arange(len(ties)))
     ax2.set_xticklabels(ties)
     for lab in ax2.get_xticklabels():
@@ -216,8 +246,10 @@ def plot_tie_sensitivity(
     ax2.set_ylabel("daily mean (kW per kW)")
     ax2.set_title("ranking over the day")
     ax2.legend(
-        handles=[Patch(facecolor="white", edgecolor="0.2", hatch=hatches[m % 3])
-                 for m in range(len(methods))],
+        handles=[
+            Patch(facecolor="white", edgecolor="0.2", hatch=hatches[m % 3])
+            for m in range(len(methods))
+        ],
         labels=[m.replace("_", " ") for m in methods],
         fontsize="x-small",
     )
@@ -257,7 +289,10 @@ def plot_capacity_sweep(
         sweep["capacity_kva"].min(),
         annual_cost_per_kva_rmb,
         f" annual cost of 1 kVA: {annual_cost_per_kva_rmb:.1f} RMB",
-        ha="left", va="top", fontsize="x-small", color="0.15",
+        ha="left",
+        va="top",
+        fontsize="x-small",
+        color="0.15",
     )
     mv = sweep["marginal_value_rmb_per_kva"].to_numpy(dtype=float)
     if np.all(mv > 0):
@@ -278,8 +313,9 @@ def plot_capacity_sweep(
     if chosen_kva:
         handles.append(Line2D([], [], color="0.3", ls=":", lw=1.2))
         labels.append("size chosen by Plan 2")
-    axes[0, 0].legend(handles, labels, fontsize="x-small", title="SOP alone at",
-                      title_fontsize="x-small")
+    axes[0, 0].legend(
+        handles, labels, fontsize="x-small", title="SOP alone at", title_fontsize="x-small"
+    )
     return fig
 
 
@@ -288,7 +324,8 @@ def plot_cost_comparison(table5: pd.DataFrame, table4: pd.DataFrame) -> Figure:
     """Table 5 ours against the paper's (stacked terms) and the relative saving of Table 4.
 
     Args:
-        table5: :func:`sopev_lib.reproduction.paper.table5_comparison` (plan, term, ours, paper, ...).
+        table5: :func:`sopev_lib.reproduction.paper.table5_comparison` (plan, term, ours, paper,
+        ...).
         table4: :func:`sopev_lib.reproduction.paper.table4_comparison` (index plan; columns
             ``benefit ours (%)``, ``benefit paper (%)``).
     """
@@ -300,13 +337,23 @@ def plot_cost_comparison(table5: pd.DataFrame, table4: pd.DataFrame) -> Figure:
         bottom = np.zeros(len(plans))
         xs = np.arange(len(plans)) + (j - 0.5) * width
         for term in terms:
-            vals = np.array([
-                float(table5[(table5["plan"] == p) & (table5["term"] == term)][source].iloc[0])
-                for p in plans
-            ])
+            vals = np.array(
+                [
+                    float(table5[(table5["plan"] == p) & (table5["term"] == term)][source].iloc[0])
+                    for p in plans
+                ]
+            )
             vals = np.nan_to_num(vals)
-            ax.bar(xs, vals, width=width * 0.95, bottom=bottom, color=TERM_COLORS[term],
-                   hatch="" if source == "ours" else "//", edgecolor="0.25", linewidth=0.5)
+            ax.bar(
+                xs,
+                vals,
+                width=width * 0.95,
+                bottom=bottom,
+                color=TERM_COLORS[term],
+                hatch="" if source == "ours" else "//",
+                edgecolor="0.25",
+                linewidth=0.5,
+            )
             bottom += vals
         for x, tot in zip(xs, bottom, strict=True):
             ax.text(x, tot, f"{tot:.0f}", ha="center", va="bottom", fontsize="x-small")
@@ -316,20 +363,33 @@ def plot_cost_comparison(table5: pd.DataFrame, table4: pd.DataFrame) -> Figure:
     ax.set_title("annual cost by term: ours (plain), paper (hatched)")
     ax.legend(
         handles=[Patch(facecolor=TERM_COLORS[t], edgecolor="0.25") for t in terms]
-        + [Patch(facecolor="white", edgecolor="0.25"),
-           Patch(facecolor="white", edgecolor="0.25", hatch="//")],
+        + [
+            Patch(facecolor="white", edgecolor="0.25"),
+            Patch(facecolor="white", edgecolor="0.25", hatch="//"),
+        ],
         labels=[*terms, "ours", "paper"],
-        fontsize="x-small", ncol=6, loc="upper center", bbox_to_anchor=(0.5, -0.1),
+        fontsize="x-small",
+        ncol=6,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.1),
         frameon=False,
     )
     ax.margins(y=0.08)
 
     xs = np.arange(len(table4.index))
     ax2.bar(xs - 0.2, table4["benefit ours (%)"], width=0.4, color=PALETTE[0], label="ours")
-    ax2.bar(xs + 0.2, table4["benefit paper (%)"], width=0.4, color="white", hatch="//",
-            edgecolor=PALETTE[0], label="paper")
-    for x, (o, p) in enumerate(zip(table4["benefit ours (%)"], table4["benefit paper (%)"],
-                                   strict=True)):
+    ax2.bar(
+        xs + 0.2,
+        table4["benefit paper (%)"],
+        width=0.4,
+        color="white",
+        hatch="//",
+        edgecolor=PALETTE[0],
+        label="paper",
+    )
+    for x, (o, p) in enumerate(
+        zip(table4["benefit ours (%)"], table4["benefit paper (%)"], strict=True)
+    ):
         ax2.text(x - 0.2, o, f"{o:.1f}", ha="center", va="bottom", fontsize="xx-small")
         ax2.text(x + 0.2, p, f"{p:.1f}", ha="center", va="bottom", fontsize="xx-small")
     ax2.set_xticks(xs)
@@ -360,8 +420,9 @@ def plot_station_schedules(
     n = len(units)
     cols = 2 if n > 1 else 1
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(10.5, 2.7 * rows + 0.5), sharex=True,
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(10.5, 2.7 * rows + 0.5), sharex=True, sharey=True, squeeze=False
+    )
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     for ax, unit in zip(axes.ravel(), units, strict=False):
@@ -369,11 +430,16 @@ def plot_station_schedules(
         h = d["hour"].to_numpy()
         _shade_hours(ax, peak_hours)
         ax.bar(h + 0.5, d["p_ch_kw"] / 1e3, width=0.85, color=PALETTE[0], label="charging")
-        ax.bar(h + 0.5, -d["p_dis_kw"] / 1e3, width=0.85, color=PALETTE[1],
-               label="discharging")
+        ax.bar(h + 0.5, -d["p_dis_kw"] / 1e3, width=0.85, color=PALETTE[1], label="discharging")
         if unit in uncontrolled_kw:
-            _step(ax, np.asarray(uncontrolled_kw[unit]) / 1e3, color="0.15", ls="--", lw=1.3,
-                  label="uncontrolled (Plans 1-3)")
+            _step(
+                ax,
+                np.asarray(uncontrolled_kw[unit]) / 1e3,
+                color="0.15",
+                ls="--",
+                lw=1.3,
+                label="uncontrolled (Plans 1-3)",
+            )
         ax.axhline(0, color="0.3", lw=0.6)
         ax.set_title(f"{unit} (bus {int(d['bus'].iloc[0])})")
         ax.set_ylabel("MW (+ charging)")
@@ -388,9 +454,7 @@ def plot_station_schedules(
     return fig
 
 
-def plot_station_energy(
-    storage: pd.DataFrame, envelopes: Sequence[StorageEnvelope]
-) -> Figure:
+def plot_station_energy(storage: pd.DataFrame, envelopes: Sequence[StorageEnvelope]) -> Figure:
     """Stored energy of every station (Plan 4) inside its bounds S_min, S_max of Eq. (5).
 
     Args:
@@ -400,20 +464,27 @@ def plot_station_energy(
     n = len(envelopes)
     cols = 2 if n > 1 else 1
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(10.5, 2.6 * rows + 0.5), sharex=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(10.5, 2.6 * rows + 0.5), sharex=True, squeeze=False
+    )
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     for ax, env in zip(axes.ravel(), envelopes, strict=False):
         d = storage[storage["unit"] == env.name].sort_values("hour")
         x = np.arange(env.n_hours + 1)
-        ax.fill_between(x, np.r_[env.s_min_kwh, env.s_min_kwh[-1]] / 1e3,
-                        np.r_[env.s_max_kwh, env.s_max_kwh[-1]] / 1e3, step="post",
-                        color=PALETTE[0], alpha=0.15, linewidth=0, label="[S_min, S_max]")
+        ax.fill_between(
+            x,
+            np.r_[env.s_min_kwh, env.s_min_kwh[-1]] / 1e3,
+            np.r_[env.s_max_kwh, env.s_max_kwh[-1]] / 1e3,
+            step="post",
+            color=PALETTE[0],
+            alpha=0.15,
+            linewidth=0,
+            label="[S_min, S_max]",
+        )
         _step(ax, env.s_max_kwh / 1e3, color=PALETTE[0], lw=1.0)
         _step(ax, env.s_min_kwh / 1e3, color=PALETTE[0], lw=1.0)
-        _step(ax, d["energy_kwh"].to_numpy() / 1e3, color=PALETTE[3], lw=2.0,
-              label="S, Plan 4")
+        _step(ax, d["energy_kwh"].to_numpy() / 1e3, color=PALETTE[3], lw=2.0, label="S, Plan 4")
         ax.set_title(f"{env.name} (bus {env.bus})")
         ax.set_ylabel("MWh")
         _hour_axis(ax, env.n_hours)
@@ -446,8 +517,9 @@ def plot_voltage_envelopes(
     ax.text(0.2, v_max_pu, f" upper limit {v_max_pu:g} p.u.", va="top", fontsize="x-small")
     ax.set_ylabel("voltage (p.u.)")
     _hour_axis(ax, n_hours)
-    ax.legend(fontsize="x-small", ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0),
-              frameon=False)
+    ax.legend(
+        fontsize="x-small", ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False
+    )
     return fig
 
 
@@ -470,23 +542,31 @@ def plot_voltage_heatmaps(
     n = len(v_by_plan)
     cols = 2 if n > 1 else 1
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(10.5, 3.3 * rows + 0.4), sharex=True,
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(10.5, 3.3 * rows + 0.4), sharex=True, sharey=True, squeeze=False
+    )
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     allv = np.concatenate([np.asarray(v).ravel() for v in v_by_plan.values()])
     lo = min(float(allv.min()), v_min_pu - 0.005)
     hi = max(float(allv.max()), v_max_pu + 0.005)
-    norm = TwoSlopeNorm(vcenter=center_pu, vmin=min(lo, center_pu - 1e-3),
-                        vmax=max(hi, center_pu + 1e-3))
+    norm = TwoSlopeNorm(
+        vcenter=center_pu, vmin=min(lo, center_pu - 1e-3), vmax=max(hi, center_pu + 1e-3)
+    )
     buses = np.asarray(buses)
     image = None
     for ax, (name, v) in zip(axes.ravel(), v_by_plan.items(), strict=False):
         v = np.asarray(v)
         n_hours = v.shape[1]
-        image = ax.imshow(v, aspect="auto", origin="lower", cmap="RdBu", norm=norm,
-                          extent=(0, n_hours, buses.min() - 0.5, buses.max() + 0.5),
-                          interpolation="nearest")
+        image = ax.imshow(
+            v,
+            aspect="auto",
+            origin="lower",
+            cmap="RdBu",
+            norm=norm,
+            extent=(0, n_hours, buses.min() - 0.5, buses.max() + 0.5),
+            interpolation="nearest",
+        )
         ax.grid(False)
         hh = np.arange(n_hours) + 0.5
         for lim in (v_min_pu, v_max_pu):
@@ -512,8 +592,9 @@ def plot_sop_flows(sops_by_plan: Mapping[str, pd.DataFrame], ties: Sequence[str]
         sops_by_plan: per plan name its :meth:`PlanResult.sops` table.
         ties: tie names, one row of panels each.
     """
-    fig, axes = plt.subplots(len(ties), 2, figsize=(10.5, 2.3 * len(ties) + 0.6), sharex=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(ties), 2, figsize=(10.5, 2.3 * len(ties) + 0.6), sharex=True, squeeze=False
+    )
     for i, tie in enumerate(ties):
         for k, (name, sops) in enumerate(sops_by_plan.items()):
             d = sops[sops["tie"] == tie].sort_values("hour")
@@ -555,11 +636,25 @@ def plot_dg_and_import(
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11.0, 3.7))
     avail = np.asarray(dg_available_kw) / 1e3
     x = np.arange(avail.size + 1)
-    ax.fill_between(x, 0, np.r_[avail, avail[-1]], step="post", color=PALETTE[1], alpha=0.25,
-                    linewidth=0, label="available")
+    ax.fill_between(
+        x,
+        0,
+        np.r_[avail, avail[-1]],
+        step="post",
+        color=PALETTE[1],
+        alpha=0.25,
+        linewidth=0,
+        label="available",
+    )
     for k, (name, used) in enumerate(dg_used_kw.items()):
-        _step(ax, np.asarray(used) / 1e3, color=_plan_color(name, k), lw=1.4,
-              ls=("-", "--", "-.", ":")[k % 4], label=f"used, {name}")
+        _step(
+            ax,
+            np.asarray(used) / 1e3,
+            color=_plan_color(name, k),
+            lw=1.4,
+            ls=("-", "--", "-.", ":")[k % 4],
+            label=f"used, {name}",
+        )
     ax.set_ylabel("MW")
     ax.set_title("PV + wind output")
     _hour_axis(ax, avail.size)
@@ -567,8 +662,7 @@ def plot_dg_and_import(
     for k, (name, p) in enumerate(import_kw.items()):
         _step(ax2, np.asarray(p) / 1e3, color=_plan_color(name, k), lw=1.6, label=name)
     ax2.axhline(import_min_kw / 1e3, color="0.15", ls="--", lw=1.0)
-    ax2.text(0.2, import_min_kw / 1e3, " lower limit (no export)", va="bottom",
-             fontsize="x-small")
+    ax2.text(0.2, import_min_kw / 1e3, " lower limit (no export)", va="bottom", fontsize="x-small")
     ax2.set_ylabel("MW")
     ax2.set_title("import from the upstream grid")
     _hour_axis(ax2, avail.size)
@@ -603,20 +697,33 @@ def plot_alternatives(totals: pd.DataFrame, *, baseline: str | None = None) -> F
         color = PALETTE[j % len(PALETTE)]
         vals = values[j]
         ok = np.isfinite(vals)
-        ax.scatter(xs[ok], vals[ok], color=color, s=42, zorder=3, label=s,
-                   edgecolor="0.1" if s == baseline else "none")
+        ax.scatter(
+            xs[ok],
+            vals[ok],
+            color=color,
+            s=42,
+            zorder=3,
+            label=s,
+            edgecolor="0.1" if s == baseline else "none",
+        )
         ax2.bar(xs[ok], delta[j][ok], width=width * 0.95, color=color, label=s)
         for x in xs[~ok]:
             ax.scatter([x], [lo - 0.04 * (hi - lo)], marker="x", color=color, s=50, zorder=3)
-            ax2.text(x, 0, "infeasible", rotation=90, ha="center", va="bottom",
-                     fontsize=7, color=color)
+            ax2.text(
+                x, 0, "infeasible", rotation=90, ha="center", va="bottom", fontsize=7, color=color
+            )
     ax.set_xticks(np.arange(len(plans)))
     ax.set_xticklabels(plans)
     ax.set_ylabel("annual cost F_J (10^4 RMB)")
     ax.set_ylim(lo - 0.08 * (hi - lo), hi + 0.05 * (hi - lo))
     ax.set_title("annual cost (x: infeasible)")
-    fig.legend(*ax.get_legend_handles_labels(), fontsize="x-small", loc="outside lower center",
-               ncol=min(len(scen), 3), frameon=False)
+    fig.legend(
+        *ax.get_legend_handles_labels(),
+        fontsize="x-small",
+        loc="outside lower center",
+        ncol=min(len(scen), 3),
+        frameon=False,
+    )
     ax2.axhline(0, color="0.3", lw=0.8)
     ax2.set_xticks(np.arange(len(plans)))
     ax2.set_xticklabels(plans)

@@ -1,7 +1,9 @@
 """Figures of the reproduction report (chapter 6).
 
-Every function takes computed tables (from :mod:`sopev_lib.reproduction.audit`, :mod:`sopev_lib.reproduction.assumptions`,
-:mod:`sopev_lib.reproduction.calibrate`, :mod:`sopev_lib.reproduction.paper`) and returns a matplotlib Figure; none
+Every function takes computed tables (from :mod:`sopev_lib.reproduction.audit`,
+:mod:`sopev_lib.reproduction.assumptions`,
+:mod:`sopev_lib.reproduction.calibrate`, :mod:`sopev_lib.reproduction.paper`) and returns a
+matplotlib Figure; none
 solves anything. Money in 10^4 RMB per year, savings in % of Plan 1's cost, unit costs in RMB
 per kVA and year.
 """
@@ -54,15 +56,20 @@ def plot_relative_differences(table: pd.DataFrame, *, clip_pct: float = 100.0) -
     size = (max(6.5, 0.72 * len(quantities) + 2.0), 0.55 * len(plans) + 2.2)
     fig, ax = plt.subplots(figsize=size)
     cmap = plt.get_cmap("RdBu_r").with_extremes(bad="0.88")
-    img = ax.imshow(np.clip(rel, -clip_pct, clip_pct), cmap=cmap, aspect="auto",
-                    norm=TwoSlopeNorm(0.0, -clip_pct, clip_pct))
+    img = ax.imshow(
+        np.clip(rel, -clip_pct, clip_pct),
+        cmap=cmap,
+        aspect="auto",
+        norm=TwoSlopeNorm(0.0, -clip_pct, clip_pct),
+    )
     for i in range(len(plans)):
         for j in range(len(quantities)):
             v = rel[i, j]
             text = "-" if not np.isfinite(v) else f"{v:+.0f}"
             dark = np.isfinite(v) and abs(v) > 0.6 * clip_pct
-            ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                    color="white" if dark else "0.1")
+            ax.text(
+                j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "0.1"
+            )
     if "table" in table.columns:
         group = dict(zip(table["quantity"], table["table"], strict=False))
         for j in range(1, len(quantities)):
@@ -94,12 +101,24 @@ def plot_savings(savings: pd.DataFrame) -> Figure:
         xs = np.arange(len(plans)) + (k - (len(sources) - 1) / 2) * width
         vals = savings[src].to_numpy(dtype=float)
         color = "0.25" if k == 0 else PALETTE[(k - 1) % len(PALETTE)]
-        ax.bar(xs, np.nan_to_num(vals), width=0.95 * width, color=color, label=src,
-               hatch="//" if k == 0 else None, edgecolor="white" if k else "0.9")
+        ax.bar(
+            xs,
+            np.nan_to_num(vals),
+            width=0.95 * width,
+            color=color,
+            label=src,
+            hatch="//" if k == 0 else None,
+            edgecolor="white" if k else "0.9",
+        )
         for x, v in zip(xs, vals, strict=True):
-            ax.text(x, (v if np.isfinite(v) else 0.0) + 0.01 * top,
-                    f"{v:.1f}" if np.isfinite(v) else "n/a", ha="center", va="bottom",
-                    fontsize=7.5)
+            ax.text(
+                x,
+                (v if np.isfinite(v) else 0.0) + 0.01 * top,
+                f"{v:.1f}" if np.isfinite(v) else "n/a",
+                ha="center",
+                va="bottom",
+                fontsize=7.5,
+            )
     ax.set_xticks(np.arange(len(plans)))
     ax.set_xticklabels(plans)
     ax.set_ylabel("saving against Plan 1 (% of its cost)")
@@ -109,9 +128,7 @@ def plot_savings(savings: pd.DataFrame) -> Figure:
     return fig
 
 
-def plot_sop_cost_audit(
-    per_kva: pd.DataFrame, references: Mapping[str, float]
-) -> Figure:
+def plot_sop_cost_audit(per_kva: pd.DataFrame, references: Mapping[str, float]) -> Figure:
     """The paper's implied SOP cost per kVA and year against what Table 1 gives.
 
     Args:
@@ -123,24 +140,47 @@ def plot_sop_cost_audit(
     fig, ax = plt.subplots(figsize=(8.0, 4.0))
     plans = list(per_kva.index)
     xs = np.arange(len(plans))
-    for off, key, color, label in ((-0.18, "csi", PALETTE[0], "C_SI / kVA"),
-                                   (0.18, "oms", PALETTE[1], "C_OMS / kVA")):
+    for off, key, color, label in (
+        (-0.18, "csi", PALETTE[0], "C_SI / kVA"),
+        (0.18, "oms", PALETTE[1], "C_OMS / kVA"),
+    ):
         vals = per_kva[key].to_numpy(dtype=float)
-        err = np.vstack([vals - per_kva[f"{key}_lo"].to_numpy(dtype=float),
-                         per_kva[f"{key}_hi"].to_numpy(dtype=float) - vals])
+        err = np.vstack(
+            [
+                vals - per_kva[f"{key}_lo"].to_numpy(dtype=float),
+                per_kva[f"{key}_hi"].to_numpy(dtype=float) - vals,
+            ]
+        )
         hatch = ["xx" if b else None for b in per_kva["batteries"]]
         for x, v, h, e0, e1 in zip(xs + off, vals, hatch, err[0], err[1], strict=True):
-            ax.bar(x, v, width=0.34, color=color, hatch=h, edgecolor="white",
-                   label=label if x == xs[0] + off else None)
+            ax.bar(
+                x,
+                v,
+                width=0.34,
+                color=color,
+                hatch=h,
+                edgecolor="white",
+                label=label if x == xs[0] + off else None,
+            )
             ax.errorbar(x, v, yerr=[[e0], [e1]], color="0.1", capsize=3, lw=1)
             ax.text(x, v * 1.01 + 1, f"{v:.1f}", ha="center", va="bottom", fontsize=7.5)
     styles = ("--", ":", "-.", (0, (5, 1)))
     for k, (label, value) in enumerate(references.items()):
-        ax.axhline(value, color="0.15", ls=styles[k % len(styles)], lw=1.2, zorder=4,
-                   label=f"{label}: {value:.1f}")
+        ax.axhline(
+            value,
+            color="0.15",
+            ls=styles[k % len(styles)],
+            lw=1.2,
+            zorder=4,
+            label=f"{label}: {value:.1f}",
+        )
     ax.set_xticks(xs)
-    ax.set_xticklabels([f"{p}\n(incl. batteries)" if b else p
-                        for p, b in zip(plans, per_kva["batteries"], strict=True)])
+    ax.set_xticklabels(
+        [
+            f"{p}\n(incl. batteries)" if b else p
+            for p, b in zip(plans, per_kva["batteries"], strict=True)
+        ]
+    )
     ax.set_ylabel("RMB per kVA of SOP and year")
     ax.legend(fontsize="x-small", loc="upper left", ncol=2, frameon=False)
     ax.set_ylim(0, float(np.nanmax(per_kva[["csi_hi", "oms_hi"]].to_numpy())) * 1.3)
@@ -168,11 +208,25 @@ def plot_alternative_effects(table: pd.DataFrame) -> Figure:
         span = float(np.nanmax(np.abs(vals))) if ok.any() else 1.0
         for yi, v, status in zip(y, vals, t["status"], strict=True):
             if np.isfinite(v):
-                ax.text(v + (0.02 * span if v >= 0 else -0.02 * span), yi, f"{v:+.2f}",
-                        va="center", ha="left" if v >= 0 else "right", fontsize=7)
+                ax.text(
+                    v + (0.02 * span if v >= 0 else -0.02 * span),
+                    yi,
+                    f"{v:+.2f}",
+                    va="center",
+                    ha="left" if v >= 0 else "right",
+                    fontsize=7,
+                )
             else:
-                ax.text(0, yi, status, va="center", ha="center", fontsize=7, color="0.25",
-                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "0.7"})
+                ax.text(
+                    0,
+                    yi,
+                    status,
+                    va="center",
+                    ha="center",
+                    fontsize=7,
+                    color="0.25",
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "0.7"},
+                )
         ax.axvline(0, color="0.3", lw=0.8)
         ax.set_xlim(-1.35 * span - 1e-9, 1.35 * span + 1e-9)
         ax.set_xlabel(col.removeprefix("change of "))
@@ -211,8 +265,7 @@ def plot_calibration(
         color = PLAN_COLORS[(n - 1) % len(PLAN_COLORS)]
         ax.plot(d["x"], d["total"], marker="o", ms=3.5, color=color, label=f"Plan {n}")
         if n != plans[0]:
-            ax2.plot(d["x"], d["saving_pct"], marker="o", ms=3.5, color=color,
-                     label=f"Plan {n}")
+            ax2.plot(d["x"], d["saving_pct"], marker="o", ms=3.5, color=color, label=f"Plan {n}")
             if n in paper_savings:
                 ax2.axhline(paper_savings[n], color=color, ls=":", lw=1.3)
     ax.axhline(target, color="0.2", ls="--", lw=1, label=f"target {target:.1f}")

@@ -1,7 +1,8 @@
 """Figures of chapter 7 (sensitivity and robustness), from the tidy sweep tables.
 
 Every function takes a results table of :mod:`sopev_lib.studies.sweep` (one row per point and plan,
-schema in :mod:`sopev_lib.studies.sensitivity`) and returns a matplotlib Figure; nothing is solved here.
+schema in :mod:`sopev_lib.studies.sensitivity`) and returns a matplotlib Figure; nothing is solved
+here.
 Plan colours match the planning chapter (Plan 1 grey, 2 blue, 3 green, 4 red).
 """
 
@@ -86,7 +87,8 @@ def plot_sensitivity(
     """Six panels against one swept quantity ``x`` (a column of ``table``).
 
     (a) total annual cost per plan; (b) Plan 4's advantage over the cheaper of Plans 2-3
-    (``advantage`` from :func:`sopev_lib.studies.sensitivity.co_planning_advantage`), shaded where above
+    (``advantage`` from :func:`sopev_lib.studies.sensitivity.co_planning_advantage`), shaded where
+    above
     ``tol_pct``; (c) total SOP capacity; (d) saving against Plan 1; (e) F of Eq. (21) as
     printed; (f) the local ramp coverage I_F,cov,local. Crosses at the bottom of panel (a)
     mark plans that failed (infeasible) at that x (savings need Plan 1); ``reference_x``
@@ -147,7 +149,8 @@ def plot_robustness(
 
     (a) total cost per plan, one dot per seed, with mean and central 95 % interval; (b) SOP
     capacity per site (Plans 2-4); (c) saving against Plan 1; (d) ``margins`` of
-    :func:`sopev_lib.studies.sensitivity.rank_flips`: per seed, how much the next plan of the reference
+    :func:`sopev_lib.studies.sensitivity.rank_flips`: per seed, how much the next plan of the
+    reference
     order loses to the previous one (below zero: the order flips at that seed).
     """
     ok = table[table["status"] == "ok"]

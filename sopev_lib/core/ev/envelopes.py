@@ -203,7 +203,9 @@ def station_envelopes(fleet: Fleet) -> StationEnvelopes:
     tl = doubled_timeline(fleet, group, n_groups)
     shape = (fleet.n_days, fleet.n_stations, T_HOURS)
     folded = {k: _fold(v).reshape(shape) for k, v in tl.items()}
-    out = derive_envelopes(folded["n_present"], folded["delta_s_kwh"], folded["uncontrolled_kw"], fleet)
+    out = derive_envelopes(
+        folded["n_present"], folded["delta_s_kwh"], folded["uncontrolled_kw"], fleet
+    )
 
     # Stored energy at the end of hour T-1: vehicles plugged in then are those whose unrolled
     # stay covers slot T-1 (a <= T-1 < a + L); each holds s_arr plus what it has charged so far.
@@ -348,5 +350,3 @@ def planning_envelopes(params: Params, *, count_scale: float = 1.0) -> tuple[Sto
     ev = ev_params_of(params)
     fleet = sample_fleet(ev, ev.forecast_days, seed=ev.seed, count_scale=count_scale)
     return station_envelopes(fleet).to_storage()
-
-

@@ -54,7 +54,6 @@ T_HOURS = 24
 """Slots of the cyclic planning day (hourly resolution, as in the paper)."""
 
 
-
 # --------------------------------------------------------------------------------------------
 # validation
 # --------------------------------------------------------------------------------------------
@@ -341,7 +340,6 @@ def sample_fleet(
         station_buses=tuple(int(b) for b in ev.station_buses),
         type_names=tuple(t.name for t in ev.types),
     )
-
 
 
 def fleet_summary(fleet: Fleet) -> dict[str, float]:

@@ -213,7 +213,9 @@ def realtime_assessment(
 
     def finish(parts: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
         arr = {k: np.stack(v) for k, v in parts.items()}
-        return derive_envelopes(arr["n_present"], arr["delta_s_kwh"], arr["uncontrolled_kw"], realised)
+        return derive_envelopes(
+            arr["n_present"], arr["delta_s_kwh"], arr["uncontrolled_kw"], realised
+        )
 
     return RealTimeAssessment(
         decision_hours=hours,
@@ -223,5 +225,3 @@ def realtime_assessment(
         realised=finish(truth),
         day_ahead=finish(prior),
     )
-
-

@@ -4,7 +4,8 @@ A plan is a feeder, a list of devices and an objective. Each device creates its 
 variables and parameters, and contributes constraints, bus withdrawals (per unit, shape
 (n_bus, T), positive = drawn from the grid), cost terms (10^4 RMB per year, keyed by the columns of
 Table 5: C_SI, C_OMS, C_PC, C_NLC) and, optionally, its own losses that are priced with the network
-losses in C_NLC. The network part (:mod:`sopev_lib.core.model.distflow`) sums the withdrawals per bus;
+losses in C_NLC. The network part (:mod:`sopev_lib.core.model.distflow`) sums the withdrawals per
+bus;
 adding a device type never edits the network code (the PowerModels.jl idea of problem x
 formulation x data).
 """
@@ -61,9 +62,7 @@ class BuildContext:
         if self.day_length is None:
             self.day_length = self.n_hours
         if self.day_length <= 0 or self.n_hours % self.day_length:
-            raise ValueError(
-                f"day_length = {self.day_length} must divide n_hours = {self.n_hours}"
-            )
+            raise ValueError(f"day_length = {self.day_length} must divide n_hours = {self.n_hours}")
 
     @property
     def n_days(self) -> int:

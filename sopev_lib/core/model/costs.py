@@ -1,7 +1,8 @@
 """Annual cost coefficients of the objective, Eqs. (12), (13), (16), (17).
 
 Pure functions of the parameters; the model multiplies them into its cost terms and
-:mod:`sopev_lib.core.economics` re-evaluates the same formulas on a solved plan. Money is returned in
+:mod:`sopev_lib.core.economics` re-evaluates the same formulas on a solved plan. Money is returned
+in
 10^4 RMB per year (the unit of Tables 4-5) per kVA, kWh or kW.
 """
 

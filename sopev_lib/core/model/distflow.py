@@ -62,7 +62,9 @@ class DistFlowNetwork:
         self.constraints = [
             a_from @ self.P - a_to @ (self.P - rl) + p_withdrawal == 0,
             a_from @ self.Q - a_to @ (self.Q - xl) + q_withdrawal == 0,
-            v_to == v_from - 2 * (cp.multiply(r, self.P) + cp.multiply(x, self.Q))
+            v_to
+            == v_from
+            - 2 * (cp.multiply(r, self.P) + cp.multiply(x, self.Q))
             + cp.multiply(z2, self.l),
             cp.SOC(
                 cp.vec(self.l + v_from, order="F"),

@@ -228,9 +228,7 @@ class PlanningModel:
         if status not in _OK:
             cause = self.diagnose() if diagnose else "not diagnosed"
             raise InfeasiblePlanError(self.plan, status, cause)
-        info = _solve_info(
-            self.problem, status, wall, 0.0 if self._compiled else self.build_time_s
-        )
+        info = _solve_info(self.problem, status, wall, 0.0 if self._compiled else self.build_time_s)
         self._compiled = True
         self._n_solves += 1
         return self._solution(info)

@@ -19,7 +19,8 @@ class SoftOpenPoints(Device):
     Sign convention: P_a, P_b, Q_a, Q_b are drawn from buses a and b (positive = withdrawal).
     Eq. (7) then reads P_a + P_b = P_loss (the paper writes P_a + P_b + P_ab = 0 with power
     injected), and Eq. (8) P_loss = A (|P_a| + |P_b|) is relaxed to P_loss >= A (|P_a| + |P_b|);
-    tightness is checked after every solve (:mod:`sopev_lib.verify.checks`). Both converters have the
+    tightness is checked after every solve (:mod:`sopev_lib.verify.checks`). Both converters have
+    the
     capacity S of the SOP (Eqs. 9-10, "usually equal"). Investment (Eq. 12) and O&M (Eq. 13)
     are linear in S with the given annual coefficients (10^4 RMB per kVA and year).
     """

@@ -19,11 +19,13 @@ def setup():
 
 def test_recovers_a_known_load_level(setup) -> None:
     params, inputs, cache = setup
-    at = prepare_inputs(params.replace(**{"ev.forecast_days": 5, "profiles.load_scale": 1.1}),
-                        feeder=inputs.feeder, envelopes=inputs.envelopes)
+    at = prepare_inputs(
+        params.replace(**{"ev.forecast_days": 5, "profiles.load_scale": 1.1}),
+        feeder=inputs.feeder,
+        envelopes=inputs.envelopes,
+    )
     target, _ = plan_cost(1, at, cache)
-    cal = calibrate(target, params=params, base_inputs=inputs, cache=cache,
-                    bracket=(0.8, 1.25))
+    cal = calibrate(target, params=params, base_inputs=inputs, cache=cache, bracket=(0.8, 1.25))
     assert cal.status == "calibrated"
     assert cal.value == pytest.approx(1.1, abs=1e-4)
     assert cal.achieved == pytest.approx(target, rel=1e-6)
@@ -34,8 +36,14 @@ def test_recovers_a_known_load_level(setup) -> None:
 
 def test_target_beyond_the_voltage_limit_is_reported(setup) -> None:
     params, inputs, cache = setup
-    cal = calibrate(5000.0, params=params, base_inputs=inputs, cache=cache,
-                    bracket=(1.0, 1.6), frontier_tol=0.02)
+    cal = calibrate(
+        5000.0,
+        params=params,
+        base_inputs=inputs,
+        cache=cache,
+        bracket=(1.0, 1.6),
+        frontier_tol=0.02,
+    )
     assert cal.status == "infeasible"
     assert 1.0 < cal.feasible_max < 1.6
     assert cal.cost_at_feasible_max < 5000.0

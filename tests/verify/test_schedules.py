@@ -19,22 +19,44 @@ def fake_check(
     mode: str, day: int, station: int, missed: float, mismatch: np.ndarray
 ) -> StationCheck:
     res = Disaggregation(
-        schedule_kw=np.zeros(24), realised_kw=-mismatch, mismatch_kw=mismatch,
-        shortfall_kwh=np.array([missed]), p_ch_kw=np.zeros(1), p_dis_kw=np.zeros(1),
-        energy_kwh=np.zeros(1), vehicle=np.zeros(1, int), slot=np.zeros(1, int),
-        cycling_kwh=0.0, priority="schedule", status="Optimal",
+        schedule_kw=np.zeros(24),
+        realised_kw=-mismatch,
+        mismatch_kw=mismatch,
+        shortfall_kwh=np.array([missed]),
+        p_ch_kw=np.zeros(1),
+        p_dis_kw=np.zeros(1),
+        energy_kwh=np.zeros(1),
+        vehicle=np.zeros(1, int),
+        slot=np.zeros(1, int),
+        cycling_kwh=0.0,
+        priority="schedule",
+        status="Optimal",
     )
-    return StationCheck(mode=mode, day=day, station=station, name=f"station {station + 1}",
-                        bus=2, n_vehicles=1, need_kwh=100.0, charged_kwh=50.0,
-                        discharged_kwh=10.0, plan_cost=1.0, result=res, seconds=0.0)
+    return StationCheck(
+        mode=mode,
+        day=day,
+        station=station,
+        name=f"station {station + 1}",
+        bus=2,
+        n_vehicles=1,
+        need_kwh=100.0,
+        charged_kwh=50.0,
+        discharged_kwh=10.0,
+        plan_cost=1.0,
+        result=res,
+        seconds=0.0,
+    )
 
 
 def test_saving_at_risk_by_hand() -> None:
     tariff = np.r_[np.full(12, 0.3), np.full(12, 0.6)]
     m = np.zeros(24)
     m[0], m[20] = 10.0, -5.0  # |mismatch| 15 kWh, worth 10 x 0.3 + 5 x 0.6 = 6 RMB a day
-    checks = [fake_check("own_day", 0, 0, 95.0, m), fake_check("own_day", 0, 1, 0.0, 0 * m),
-              fake_check("own_day", 1, 0, 0.0, 0 * m)]
+    checks = [
+        fake_check("own_day", 0, 0, 95.0, m),
+        fake_check("own_day", 0, 1, 0.0, 0 * m),
+        fake_check("own_day", 1, 0, 0.0, 0 * m),
+    ]
     risk = saving_at_risk(checks, tariff, eta_ch=0.95, days_per_year=365.0)
     row = risk.iloc[0]
     assert row["days"] == 2 and row["stations"] == 2

@@ -1,4 +1,5 @@
-"""Claim verdicts (sopev_lib.reproduction.claims) are computed from the numbers, with documented thresholds."""
+"""Claim verdicts (sopev_lib.reproduction.claims) are computed from the numbers, with documented
+thresholds."""
 
 from __future__ import annotations
 
@@ -30,8 +31,13 @@ def paper():
 def outcome(totals: dict[int, float], **kw) -> Outcome:
     """An outcome with the given totals; the cost terms split so that C_NLC falls with SOPs."""
     costs = {
-        n: {"C_SI": 1.0 * (n > 1), "C_OMS": 0.1 * (n > 1), "C_PC": t - 10.0 + n,
-            "C_NLC": 10.0 - n, "total": t}
+        n: {
+            "C_SI": 1.0 * (n > 1),
+            "C_OMS": 0.1 * (n > 1),
+            "C_PC": t - 10.0 + n,
+            "C_NLC": 10.0 - n,
+            "total": t,
+        }
         for n, t in totals.items()
     }
     costs[3]["C_SI"] = 5.0
@@ -47,7 +53,8 @@ def test_the_paper_reproduces_itself(paper) -> None:
     testable = [r for r in res if r.verdict != "not evaluated"]
     assert len(testable) == len(paper["claims"])
     assert all(r.verdict == "reproduced" for r in testable), [
-        (r.id, r.verdict, r.evidence) for r in testable if r.verdict != "reproduced"]
+        (r.id, r.verdict, r.evidence) for r in testable if r.verdict != "reproduced"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -104,8 +111,10 @@ def test_flexibility_claims_printed_and_variant(paper) -> None:
 
 
 def test_sites_and_missing_inputs(paper) -> None:
-    o = outcome({1: 1000.0, 2: 900.0, 3: 800.0, 4: 700.0},
-                site_ranking=("12-22", "9-15", "25-29", "8-21", "18-33"))
+    o = outcome(
+        {1: 1000.0, 2: 900.0, 3: 800.0, 4: 700.0},
+        site_ranking=("12-22", "9-15", "25-29", "8-21", "18-33"),
+    )
     res = evaluate_claims(o, paper)
     assert verdict(res, "sop_sites") == "partly"  # 2 of 3 in the top three
     # no indices and an infeasible plan: not evaluated, never a crash
@@ -119,16 +128,18 @@ def test_sites_and_missing_inputs(paper) -> None:
 
 def test_unknown_quantity_is_not_evaluated(paper) -> None:
     extra = copy.deepcopy(paper)
-    extra["claims"].append({"id": "new", "text": "t", "where": "w", "quantity": "mystery",
-                            "value": 1})
+    extra["claims"].append(
+        {"id": "new", "text": "t", "where": "w", "quantity": "mystery", "value": 1}
+    )
     res = evaluate_claims(paper_outcome(extra), extra)
     assert verdict(res, "new") == "not evaluated"
     assert "no evaluator" in res[-1].evidence
 
 
 def test_outcome_from_results_and_tables(reproduction, paper) -> None:
-    o = outcome_from_results(reproduction.results, label="defaults",
-                             indices=reproduction.flexibility)
+    o = outcome_from_results(
+        reproduction.results, label="defaults", indices=reproduction.flexibility
+    )
     assert o.costs[4]["total"] < o.costs[1]["total"]
     assert set(o.indices[4]) >= {"I_F", "I_BF", "F", "I_F_cov_local", "F_loc"}
     a = evaluate_claims(o, paper)

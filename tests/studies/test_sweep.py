@@ -1,4 +1,5 @@
-"""The sweep engine (sopev_lib.studies.sweep) and the study summaries (sopev_lib.studies.sensitivity).
+"""The sweep engine (sopev_lib.studies.sweep) and the study summaries
+(sopev_lib.studies.sensitivity).
 
 The Dask tests share one two-worker LocalCluster (as CI runs it); the whole file takes about
 20-30 s on two cores.
@@ -35,7 +36,7 @@ from sopev_lib.studies.sweep import (
     run_sweep,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Three lower voltage limits (x one seed); Plan 1 cannot hold 0.97 p.u. (no SOP), Plan 4 can.
 TINY = {

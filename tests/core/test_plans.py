@@ -86,8 +86,18 @@ def test_results_schema_on_disk(reproduction, tmp_path) -> None:
         assert key in plan4
     assert set(plan4["costs"]) == {"C_SI", "C_OMS", "C_PC", "C_NLC", "total"}
     columns = {
-        "buses.csv": ["hour", "bus", "v_pu", "p_load_kw", "q_load_kvar", "p_dg_kw",
-                      "p_dg_avail_kw", "p_storage_kw", "p_sop_kw", "q_sop_kvar"],
+        "buses.csv": [
+            "hour",
+            "bus",
+            "v_pu",
+            "p_load_kw",
+            "q_load_kvar",
+            "p_dg_kw",
+            "p_dg_avail_kw",
+            "p_storage_kw",
+            "p_sop_kw",
+            "q_sop_kvar",
+        ],
         "branches.csv": ["hour", "from_bus", "to_bus", "p_kw", "q_kvar", "i_a", "loss_kw"],
         "sops.csv": ["hour", "tie", "p_a_kw", "q_a_kvar", "p_b_kw", "q_b_kvar", "loss_kw"],
         "substation.csv": ["hour", "p_kw", "q_kvar", "tariff_rmb_per_kwh"],

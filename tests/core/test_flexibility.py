@@ -46,8 +46,15 @@ NET_LOAD = np.array([100.0, 300.0, 200.0])
 
 def hand_supply() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     up, down = storage_flexibility(
-        P_CH, P_DIS, S, n_min_kw=-20.0, n_max_kw=30.0, s_min_kwh=10.0, s_max_kwh=100.0,
-        eta_ch=0.9, eta_dis=0.8,
+        P_CH,
+        P_DIS,
+        S,
+        n_min_kw=-20.0,
+        n_max_kw=30.0,
+        s_min_kwh=10.0,
+        s_max_kwh=100.0,
+        eta_ch=0.9,
+        eta_dis=0.8,
     )
     g_up, g_down = grid_flexibility(P_GRID, 0.0, 250.0)
     return up[0], down[0], g_up, g_down
@@ -70,9 +77,7 @@ def test_indices_by_hand() -> None:
     ramps = ramps_kw(NET_LOAD)
     np.testing.assert_allclose(ramps, [200.0, -100.0, -100.0])
     # Eq. (18): 60/(3*200) + (-134)/(3*-100) + 116.6/(3*-100) = 0.1 + 0.44667 - 0.38867
-    np.testing.assert_allclose(
-        i_f_terms(f_up, f_down, ramps, 1.0), [0.1, 134 / 300, -116.6 / 300]
-    )
+    np.testing.assert_allclose(i_f_terms(f_up, f_down, ramps, 1.0), [0.1, 134 / 300, -116.6 / 300])
     assert i_f_printed(f_up, f_down, ramps, 1.0) == pytest.approx(0.158)
     # coverage: min(180, 200) + min(204, 100) + min(85, 100) = 365 of 400
     assert coverage(f_up, f_down, ramps) == pytest.approx(365 / 400)
@@ -153,8 +158,9 @@ def test_indices_of_the_four_plans(reproduction) -> None:
     assert ix[1].I_F_cov_local == ix[2].I_F_cov_local == 0.0
     assert ix[4].I_F_cov_local > ix[3].I_F_cov_local > 0.0
     # the net load is the same for every plan
-    np.testing.assert_array_equal(net_load_kw(reproduction.results[1].inputs),
-                                  net_load_kw(reproduction.results[4].inputs))
+    np.testing.assert_array_equal(
+        net_load_kw(reproduction.results[1].inputs), net_load_kw(reproduction.results[4].inputs)
+    )
     # I_BF scales as 1 / ampacity
     r = reproduction.results[2]
     assert flexibility_indices(r, ampacity_a=200.0).I_BF == pytest.approx(2 * ix[2].I_BF)
@@ -191,7 +197,8 @@ def test_stage2_bounds_cost_and_never_lowers_f(reproduction, plan) -> None:
     if plan == 3:  # the battery ratings stay at their stage-1 values
         np.testing.assert_allclose(
             s2.result.device("ess")["energy_rating_kwh"],
-            stage1.device("ess")["energy_rating_kwh"], atol=1e-3,
+            stage1.device("ess")["energy_rating_kwh"],
+            atol=1e-3,
         )
     with pytest.raises(ValueError, match=r"flexibility\.epsilon"):
         model.solve(1.5)

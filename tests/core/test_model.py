@@ -92,8 +92,9 @@ def test_dpp_resolve_equals_fresh_build(inputs) -> None:
 
 
 def test_infeasible_limits_name_plan_status_and_cause(inputs) -> None:
-    params = inputs.params.replace(**{"network.v_min_pu": 0.99, "network.v_max_pu": 1.01,
-                                      "network.v_substation_pu": 1.0})
+    params = inputs.params.replace(
+        **{"network.v_min_pu": 0.99, "network.v_max_pu": 1.01, "network.v_substation_pu": 1.0}
+    )
     tight = prepare_inputs(params, feeder=inputs.feeder, envelopes=inputs.envelopes)
     with pytest.raises(InfeasiblePlanError) as err:
         solve_plan(1, tight)
@@ -139,9 +140,12 @@ def test_storage_dynamics_eq1(reproduction) -> None:
     dev = result.device("stations")
     for k, env in enumerate(result.inputs.envelopes):
         s = dev["energy_kwh"][k]
-        rhs = np.roll(s, 1) + env.delta_s_kwh + env.eta_ch * dev["p_ch_kw"][k] - dev[
-            "p_dis_kw"
-        ][k] / env.eta_dis
+        rhs = (
+            np.roll(s, 1)
+            + env.delta_s_kwh
+            + env.eta_ch * dev["p_ch_kw"][k]
+            - dev["p_dis_kw"][k] / env.eta_dis
+        )
         np.testing.assert_allclose(s, rhs, atol=1e-5)
         assert np.all(s >= env.s_min_kwh - 1e-5) and np.all(s <= env.s_max_kwh + 1e-5)
         assert np.all(dev["p_ch_kw"][k] <= env.p_ch_max_kw + 1e-5)
@@ -176,8 +180,11 @@ def test_fixed_sop_capacity(inputs) -> None:
 
 
 def test_violation_ranges_are_compact() -> None:
-    from sopev_lib.core.model.problem import _ranges
+    from sopev_lib.core.text import listing, ranges
 
-    assert _ranges([12, 3, 4, 5, 9, 11]) == "3-5, 9, 11-12"
-    assert _ranges([7]) == "7"
-    assert _ranges([]) == ""
+    assert ranges([12, 3, 4, 5, 9, 11]) == "3-5, 9, 11-12"
+    assert ranges([7]) == "7"
+    assert ranges([]) == "none"
+    assert listing([2, 19, 23]) == "2, 19 and 23"
+    assert listing(["a"]) == "a"
+    assert listing([]) == "none"

@@ -1,4 +1,5 @@
-"""The registry of alternative readings and the one-at-a-time study (sopev_lib.reproduction.assumptions)."""
+"""The registry of alternative readings and the one-at-a-time study
+(sopev_lib.reproduction.assumptions)."""
 
 from __future__ import annotations
 
@@ -57,8 +58,9 @@ def test_select() -> None:
 def test_one_at_a_time_records_infeasible_plans(small) -> None:
     params, inputs = small
     chosen = select_alternatives("v_sub_1.00, crf")
-    default, runs = run_alternatives(chosen, params=params, base_inputs=inputs,
-                                     cache=ModelCache(), plans=(1, 2))
+    default, runs = run_alternatives(
+        chosen, params=params, base_inputs=inputs, cache=ModelCache(), plans=(1, 2)
+    )
     assert not default.failed and default.total(2) < default.total(1)
     vsub, crf = runs
     assert vsub.failed == [1]

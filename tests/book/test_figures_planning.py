@@ -50,9 +50,14 @@ def test_sop_figures(rep: Reproduction) -> None:
     rng = np.random.default_rng(0)
     per_hour = pd.concat(
         [
-            pd.DataFrame({"hour": np.repeat(np.arange(24), len(ties)),
-                          "tie": np.tile(ties, 24), "method": m,
-                          "s_kw_per_kw": rng.uniform(0, 0.1, 24 * len(ties))})
+            pd.DataFrame(
+                {
+                    "hour": np.repeat(np.arange(24), len(ties)),
+                    "tie": np.tile(ties, 24),
+                    "method": m,
+                    "s_kw_per_kw": rng.uniform(0, 0.1, 24 * len(ties)),
+                }
+            )
             for m in ("analytic", "finite_difference")
         ]
     )
@@ -64,9 +69,15 @@ def test_sop_figures(rep: Reproduction) -> None:
     sizes = np.linspace(0, 600, 4)
     sweep = pd.DataFrame(
         [
-            {"tie": t, "capacity_kva": s, "total": 1000 - 0.01 * s, "operating": 1000 - 0.02 * s,
-             "marginal_value_rmb_per_kva": 200 - 0.3 * s, "loss_kwh": 2000 - s,
-             "v_min_pu": 0.95 + 1e-5 * s}
+            {
+                "tie": t,
+                "capacity_kva": s,
+                "total": 1000 - 0.01 * s,
+                "operating": 1000 - 0.02 * s,
+                "marginal_value_rmb_per_kva": 200 - 0.3 * s,
+                "loss_kwh": 2000 - s,
+                "v_min_pu": 0.95 + 1e-5 * s,
+            }
             for t in r2.sop_capacity_kva
             for s in sizes
         ]

@@ -93,8 +93,14 @@ def test_identical_days_equal_the_single_day_plan(inputs) -> None:
 
 def test_bad_day_weights(inputs) -> None:
     with pytest.raises(ValueError, match="do not divide"):
-        PlanInputs(inputs.params, inputs.feeder, inputs.profiles, inputs.envelopes,
-                   day_weights=(100.0, 100.0, 165.0, 0.0, 0.0))
+        PlanInputs(
+            inputs.params,
+            inputs.feeder,
+            inputs.profiles,
+            inputs.envelopes,
+            day_weights=(100.0, 100.0, 165.0, 0.0, 0.0),
+        )
     with pytest.raises(ValueError, match=">= 0"):
-        PlanInputs(inputs.params, inputs.feeder, inputs.profiles, inputs.envelopes,
-                   day_weights=(-1.0,))
+        PlanInputs(
+            inputs.params, inputs.feeder, inputs.profiles, inputs.envelopes, day_weights=(-1.0,)
+        )

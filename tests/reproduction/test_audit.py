@@ -1,4 +1,5 @@
-"""The audit of the paper's own consistency (sopev_lib.reproduction.audit), checked by hand-made arithmetic."""
+"""The audit of the paper's own consistency (sopev_lib.reproduction.audit), checked by hand-made
+arithmetic."""
 
 from __future__ import annotations
 
@@ -84,8 +85,15 @@ def test_other_sums_within_rounding(audit) -> None:
 def test_benefits_and_f(audit) -> None:
     assert audit["t4_benefit_plan4"].value == pytest.approx(1644.0 - 1255.7)
     assert audit["t6_f_plan4"].value == pytest.approx(11.046 - 0.341)
-    for key in ("t4_benefit_plan2", "t4_benefit_plan3", "t4_benefit_plan4",
-                "t6_f_plan1", "t6_f_plan2", "t6_f_plan3", "t6_f_plan4"):
+    for key in (
+        "t4_benefit_plan2",
+        "t4_benefit_plan3",
+        "t4_benefit_plan4",
+        "t6_f_plan1",
+        "t6_f_plan2",
+        "t6_f_plan3",
+        "t6_f_plan4",
+    ):
         assert audit[key].verdict == "consistent", key
 
 
@@ -133,8 +141,12 @@ def test_plan4_more_kva_but_lower_csi(audit) -> None:
 
 
 def test_text_and_plausibility(audit) -> None:
-    for key in ("text_ibf_below_plan1", "text_ibf_above_plan2", "text_storage_scaled_down",
-                "text_losses_sop"):
+    for key in (
+        "text_ibf_below_plan1",
+        "text_ibf_above_plan2",
+        "text_storage_scaled_down",
+        "text_losses_sop",
+    ):
         assert audit[key].verdict == "consistent", key
     pp = audit["plan2_purchase_vs_losses"]
     assert pp.value == pytest.approx(1615.7 - 1399.5)

@@ -256,9 +256,7 @@ def test_feasibility_check_detects_violations(env):
         "eta_dis": 0.9,
         "power_limit_kw": 5.0,
     }
-    rep = aggregate_feasibility(
-        delta_s_kwh=np.array([15.0, 0, -15, 0]), p_ch_kw=np.zeros(4), **kw
-    )
+    rep = aggregate_feasibility(delta_s_kwh=np.array([15.0, 0, -15, 0]), p_ch_kw=np.zeros(4), **kw)
     assert rep.closure_kwh == 0 and rep.energy_violation_kwh == pytest.approx(5.0)
     assert not rep.feasible()
     # charging 1 kW in hour 3 (0.9 kWh) breaks the cyclic closure by exactly that much
@@ -267,9 +265,7 @@ def test_feasibility_check_detects_violations(env):
     )
     assert rep.closure_kwh == pytest.approx(0.9) and rep.energy_violation_kwh == 0
     assert not rep.feasible()
-    ok = aggregate_feasibility(
-        delta_s_kwh=np.array([10.0, 0, -10, 0]), p_ch_kw=np.zeros(4), **kw
-    )
+    ok = aggregate_feasibility(delta_s_kwh=np.array([10.0, 0, -10, 0]), p_ch_kw=np.zeros(4), **kw)
     assert ok.feasible() and np.allclose(ok.s_kwh, [10, 10, 0, 0])
 
 
