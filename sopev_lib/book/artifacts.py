@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from sopev_lib.core.io import json_default
 
-__all__ = ["artifact_dir", "json_default", "read_artifacts", "write_artifact"]
+__all__ = ["artifact_dir", "write_artifact"]
 
 
 def artifact_dir() -> Path | None:
@@ -25,17 +25,6 @@ def artifact_dir() -> Path | None:
     path = Path(env)
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def json_default(obj: Any) -> Any:
-    """``json.dumps(..., default=json_default)``: numpy scalars and arrays, paths."""
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"cannot write {type(obj).__name__} as JSON")
 
 
 def write_artifact(name: str, data: dict[str, Any]) -> Path | None:
@@ -49,12 +38,3 @@ def write_artifact(name: str, data: dict[str, Any]) -> Path | None:
     path = folder / f"{name}.json"
     path.write_text(json.dumps(data, indent=2, default=json_default), encoding="utf-8")
     return path
-
-
-def read_artifacts(folder: str | Path) -> dict[str, Any]:
-    """All ``*.json`` artifacts of a folder, keyed by name (empty if the folder is missing)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return {}
-    files = sorted(folder.glob("*.json"))
-    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in files}

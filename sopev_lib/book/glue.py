@@ -6,7 +6,9 @@ Every chapter uses the same four calls (myst-nb ``glue`` under the hood):
 - :func:`glue_phrase` a short text (a verdict, a list of buses) for ``{glue:md}`name```;
 - :func:`glue_table` a DataFrame for a captioned ``{table}`` holding ``{glue:md}`` (as a pipe
   table), and displayed as an ordinary output so JupyterLab shows it;
-- :func:`glue_figure` a Figure for ``{glue:figure}``, also displayed as an ordinary output.
+- :func:`glue_figure` a Figure for ``{glue:figure}``, also displayed as an ordinary output;
+- :func:`show_glued` the numbers and phrases glued so far, as a table (the last line of a glue
+  cell), so that JupyterLab shows them.
 
 Cells that glue tables and figures carry the tags ``hide-input`` and ``remove-output``: in the
 book the result appears once, where the prose places it, and a reader can still open the cell;
@@ -24,7 +26,10 @@ import pandas as pd
 
 from sopev_lib.book.tables import markdown_table
 
-__all__ = ["glue_figure", "glue_number", "glue_phrase", "glue_table", "plain"]
+__all__ = ["glue_figure", "glue_number", "glue_phrase", "glue_table", "plain", "show_glued"]
+
+#: Numbers and phrases glued since the last :func:`show_glued` (name -> value).
+_PENDING: dict[str, Any] = {}
 
 
 def plain(value: Any) -> Any:
@@ -46,6 +51,7 @@ def glue_number(name: str, value: float | int) -> float | int:
     if not math.isfinite(value):
         raise ValueError(f"glue_number({name!r}): {value} is not a finite number")
     glue(name, value, display=False)
+    _PENDING[name] = value
     return value
 
 
@@ -57,7 +63,20 @@ def glue_phrase(name: str, text: str) -> str:
     from myst_nb import glue
 
     glue(name, Markdown(str(text)), display=False)
+    _PENDING[name] = text
     return text
+
+
+def show_glued() -> pd.DataFrame:
+    """The numbers and phrases glued since the last call, as a table (name, value).
+
+    End a glue cell with it: in JupyterLab or a papermill output, where the ``{glue:text}``
+    roles of the prose are not filled in, the reader sees the values under the cell that
+    computed them; in the book the cell's output is removed (tag ``remove-output``).
+    """
+    frame = pd.DataFrame({"name": list(_PENDING), "value": [str(v) for v in _PENDING.values()]})
+    _PENDING.clear()
+    return frame
 
 
 def glue_table(
@@ -78,12 +97,31 @@ def glue_table(
     return frame
 
 
-def glue_figure(name: str, fig: Any, *, show: bool = True) -> None:
-    """Glue a matplotlib Figure for ``{glue:figure}``, display it once, and close it."""
+def glue_figure(name: str, fig: Any, *, show: bool = True, strict: bool = True) -> None:
+    """Glue a matplotlib Figure for ``{glue:figure}``, display it once, and close it.
+
+    ``strict=False`` skips the legibility check (only for figures not yet redrawn at their
+    display size).
+
+    Raises:
+        ValueError: some text of the figure would show smaller than
+            :data:`~sopev_lib.book.style.MIN_FONT_PT` in the book's text column (draw the figure
+            at its display size, :data:`~sopev_lib.book.style.COLUMN_IN` wide, with larger
+            fonts, or split its panels).
+    """
     import matplotlib.pyplot as plt
     from IPython.display import display
     from myst_nb import glue
 
+    from sopev_lib.book.style import illegible_texts
+
+    small = illegible_texts(fig) if strict else []
+    if small:
+        plt.close(fig)
+        raise ValueError(
+            f"figure {name!r}: {len(small)} texts too small to read in the book, e.g. "
+            + "; ".join(small[:5])
+        )
     glue(name, fig, display=False)
     if show:
         display(fig)

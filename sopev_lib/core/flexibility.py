@@ -46,7 +46,6 @@ per branch). **Eq. (21)**: ``F = I_F - I_BF``; the variant ``F_cov = C - I_BF``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,7 +71,6 @@ __all__ = [
     "i_bf",
     "i_f_printed",
     "i_f_terms",
-    "indices_table",
     "net_load_kw",
     "ramps_kw",
     "storage_flexibility",
@@ -423,12 +421,3 @@ def flexibility_indices(
         ramp_tol_kw=tol,
         ampacity_a=float(amp) if amp.ndim == 0 else tuple(float(a) for a in amp),
     )
-
-
-def indices_table(indices: Mapping[int, FlexibilityIndices]) -> pd.DataFrame:
-    """One row per plan ("Plan N"), columns :data:`INDEX_KEYS`."""
-    rows = {
-        f"Plan {n}": {k: v for k, v in ix.as_dict().items() if k in INDEX_KEYS}
-        for n, ix in indices.items()
-    }
-    return pd.DataFrame.from_dict(rows, orient="index")

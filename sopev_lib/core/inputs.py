@@ -7,6 +7,7 @@ overrides to existing inputs and rebuilds only the parts that the changed parame
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +24,19 @@ from sopev_lib.core.profiles import (
 )
 from sopev_lib.core.storage import StorageEnvelope
 
-__all__ = ["PlanInputs", "prepare_inputs"]
+__all__ = [
+    "FEEDER_KEYS",
+    "PlanInputs",
+    "overrides_of",
+    "prepare_inputs",
+    "rebuild_inputs",
+    "with_overrides",
+]
+
+#: Parameters whose change needs a new feeder (everything else keeps ``inputs.feeder``).
+FEEDER_KEYS = frozenset(
+    {"network.feeder", "network.base_kv", "network.base_kva", "network.tie_lines"}
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,3 +151,30 @@ def prepare_inputs(
     for name in params.network.sop_sites:
         feeder.tie(name)
     return PlanInputs(params=params, feeder=feeder, profiles=profiles, envelopes=envelopes)
+
+
+def overrides_of(params: Params) -> dict[str, object]:
+    """The dotted-path overrides that turned the parameter file into ``params`` (its provenance
+    rows marked "override")."""
+    return {path: value for path, value, _, src in params.provenance if src.startswith("override")}
+
+
+def with_overrides(params: Params, overrides: Mapping[str, object]) -> Params:
+    """``params`` with more overrides: those it already carries are kept, ``overrides`` win.
+    Raises ``ValueError`` naming the field for an unknown path or a value out of range."""
+    return load_params(params.source_file, overrides={**overrides_of(params), **overrides})
+
+
+def rebuild_inputs(base: PlanInputs, overrides: Mapping[str, object]) -> PlanInputs:
+    """``base`` with parameter overrides applied, rebuilding only what they affect: the feeder
+    for :data:`FEEDER_KEYS`, the profiles for ``profiles.*`` / ``tariff.*``, the station
+    envelopes for ``ev.*``; everything else is re-used (so compiled models in a
+    :class:`~sopev_lib.core.plans.ModelCache` keyed on the same feeder are re-used too)."""
+    params = with_overrides(base.params, overrides)
+    sections = {key.split(".")[0] for key in overrides}
+    return prepare_inputs(
+        params,
+        feeder=None if FEEDER_KEYS & set(overrides) else base.feeder,
+        profiles=None if sections & {"profiles", "tariff"} else base.profiles,
+        envelopes=None if "ev" in sections else base.envelopes,
+    )

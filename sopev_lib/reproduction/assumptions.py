@@ -27,8 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sopev_lib.core.economics import cost_breakdown
-from sopev_lib.core.ev.envelopes import planning_envelopes
-from sopev_lib.core.inputs import PlanInputs, prepare_inputs
+from sopev_lib.core.inputs import PlanInputs, prepare_inputs, rebuild_inputs
 from sopev_lib.core.model import InfeasiblePlanError
 from sopev_lib.core.params import Params, load_params, provenance_table
 from sopev_lib.core.plans import PLANS, ModelCache, solve_plan
@@ -329,19 +328,6 @@ class AlternativeRun:
         return float(sum(r.sop_capacity_kva.values())) if isinstance(r, PlanResult) else np.nan
 
 
-def _inputs_for(params: Params, base: PlanInputs, changed: Sequence[str]) -> PlanInputs:
-    """Inputs for ``params``, re-using the base feeder, profiles and envelopes when the changed
-    parameters do not touch them (so the compiled models of the cache are re-used)."""
-    sections = {k.split(".")[0] for k in changed}
-    feeder_keys = {"network.feeder", "network.base_kv", "network.base_kva", "network.tie_lines"}
-    feeder = None if feeder_keys & set(changed) else base.feeder
-    profiles = None if sections & {"profiles", "tariff"} else base.profiles
-    envelopes = None if "ev" in sections else base.envelopes
-    if envelopes is None:
-        envelopes = tuple(planning_envelopes(params))
-    return prepare_inputs(params, feeder=feeder, profiles=profiles, envelopes=envelopes)
-
-
 def _solve_run(
     alt: Alternative | None,
     params: Params,
@@ -405,8 +391,8 @@ def run_alternatives(
     for alt in alternatives:
         try:
             ov = alt.resolve(params)
-            p_alt = params.replace(**{**_overrides_of(params), **ov}) if ov else params
-            inputs = _inputs_for(p_alt, base_inputs, list(ov)) if ov else base_inputs
+            inputs = rebuild_inputs(base_inputs, ov) if ov else base_inputs
+            p_alt = inputs.params
         except ValueError as exc:
             runs.append(
                 AlternativeRun(alternative=alt, overrides={}, results={n: exc for n in plans})
@@ -415,11 +401,6 @@ def run_alternatives(
         changed = {k: v for k, v in ov.items() if current.get(k) != v}
         runs.append(_solve_run(alt, p_alt, inputs, cache, plans, changed))
     return default, runs
-
-
-def _overrides_of(params: Params) -> dict[str, Any]:
-    """The overrides that made ``params`` from its file (so that alternatives keep them)."""
-    return {k: v for k, v, _, src in params.provenance if src.startswith("override")}
 
 
 # ----- tables -----------------------------------------------------------------------------------

@@ -19,16 +19,15 @@ Money in 10^4 RMB per year; ``x`` is the value given to every parameter of ``par
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
 from sopev_lib.core.economics import cost_breakdown
-from sopev_lib.core.inputs import PlanInputs, prepare_inputs
+from sopev_lib.core.inputs import PlanInputs, prepare_inputs, rebuild_inputs
 from sopev_lib.core.model import InfeasiblePlanError
 from sopev_lib.core.params import Params, load_params
 from sopev_lib.core.plans import PLANS, ModelCache
@@ -80,21 +79,9 @@ class Calibration:
         return len(self.evaluations)
 
 
-def _base_overrides(params: Params) -> dict[str, Any]:
-    return {k: v for k, v, _, src in params.provenance if src.startswith("override")}
-
-
-def _inputs_at(x: float, parameters: Sequence[str], params: Params, base: PlanInputs) -> PlanInputs:
-    """Inputs with every parameter of ``parameters`` set to ``x`` (feeder re-used; profiles and
-    envelopes re-used unless a ``profiles`` / ``ev`` parameter changes)."""
-    p = params.replace(**{**_base_overrides(params), **{k: x for k in parameters}})
-    sections = {k.split(".")[0] for k in parameters}
-    return prepare_inputs(
-        p,
-        feeder=base.feeder,
-        profiles=None if sections & {"profiles", "tariff"} else base.profiles,
-        envelopes=None if "ev" in sections else base.envelopes,
-    )
+def _inputs_at(x: float, parameters: Sequence[str], base: PlanInputs) -> PlanInputs:
+    """``base`` with every parameter of ``parameters`` set to ``x``."""
+    return rebuild_inputs(base, {k: x for k in parameters})
 
 
 def plan_cost(plan: int, inputs: PlanInputs, cache: ModelCache) -> tuple[float, PlanResult | None]:
@@ -161,7 +148,7 @@ def calibrate(
     evals: list[tuple[float, float, str]] = []
 
     def cost(x: float) -> float:
-        c, _ = plan_cost(plan, _inputs_at(x, parameters, params, base_inputs), cache)
+        c, _ = plan_cost(plan, _inputs_at(x, parameters, base_inputs), cache)
         evals.append((float(x), c, "ok" if np.isfinite(c) else "infeasible"))
         return c
 
@@ -181,32 +168,11 @@ def calibrate(
         out.status = "infeasible"
         out.message = f"Plan {plan} is infeasible already at {names} = {lo:g}"
         return _done(out, start)
-    c_hi = cost(hi)
-    top = hi
-    if not np.isfinite(c_hi):
-        ok, bad = lo, hi
-        while bad - ok > frontier_tol:
-            mid = 0.5 * (ok + bad)
-            if np.isfinite(cost(mid)):
-                ok = mid
-            else:
-                bad = mid
-        out.feasible_max = ok
-        out.cost_at_feasible_max = c_top = next(c for x, c, _ in reversed(evals) if x == ok)
-        top, c_hi = ok, c_top
+    top, c_hi = _feasible_top(out, cost, lo, hi, frontier_tol)
     if (c_lo - target) * (c_hi - target) > 0:
-        beyond = np.isfinite(out.feasible_max) and (abs(c_hi - target) < abs(c_lo - target))
-        if beyond:
+        out.message = _out_of_reach(out, names, c_lo, top, c_hi)
+        if np.isfinite(out.feasible_max) and abs(c_hi - target) < abs(c_lo - target):
             out.status = "infeasible"
-            out.message = (
-                f"Plan {plan} becomes infeasible at {names} above {top:.4g}, where it costs "
-                f"{c_hi:.1f}, before reaching the target {target:.1f}"
-            )
-        else:
-            out.message = (
-                f"the target {target:.1f} lies outside Plan {plan}'s costs "
-                f"{min(c_lo, c_hi):.1f}-{max(c_lo, c_hi):.1f} for {names} in [{lo:g}, {top:.4g}]"
-            )
         return _done(out, start)
     if c_hi == target:
         x = top
@@ -214,7 +180,7 @@ def calibrate(
         x = lo
     else:
         x = float(brentq(lambda v: cost(v) - target, lo, top, xtol=xtol))
-    inputs = _inputs_at(x, parameters, params, base_inputs)
+    inputs = _inputs_at(x, parameters, base_inputs)
     achieved, _ = plan_cost(plan, inputs, cache)
     out.status = "calibrated"
     out.value, out.achieved = x, achieved
@@ -223,6 +189,40 @@ def calibrate(
         f"{names} = {x:.4f} gives Plan {plan} a cost of {achieved:.1f} (target {target:.1f})"
     )
     return _done(out, start)
+
+
+def _feasible_top(
+    out: Calibration, cost: Callable[[float], float], lo: float, hi: float, tol: float
+) -> tuple[float, float]:
+    """The top of the feasible interval [lo, x_f] and the cost there: ``hi`` if the plan is
+    feasible at ``hi``, else the frontier found by bisection (recorded in ``out``)."""
+    c_hi = cost(hi)
+    if np.isfinite(c_hi):
+        return hi, c_hi
+    ok, bad = lo, hi
+    while bad - ok > tol:
+        mid = 0.5 * (ok + bad)
+        if np.isfinite(cost(mid)):
+            ok = mid
+        else:
+            bad = mid
+    out.feasible_max = ok
+    out.cost_at_feasible_max = next(c for x, c, _ in reversed(out.evaluations) if x == ok)
+    return ok, out.cost_at_feasible_max
+
+
+def _out_of_reach(out: Calibration, names: str, c_lo: float, top: float, c_hi: float) -> str:
+    """Why the target cannot be reached on [low, top]."""
+    plan, target, lo = out.plan, out.target, out.bracket[0]
+    if np.isfinite(out.feasible_max) and abs(c_hi - target) < abs(c_lo - target):
+        return (
+            f"Plan {plan} becomes infeasible at {names} above {top:.4g}, where it costs "
+            f"{c_hi:.1f}, before reaching the target {target:.1f}"
+        )
+    return (
+        f"the target {target:.1f} lies outside Plan {plan}'s costs "
+        f"{min(c_lo, c_hi):.1f}-{max(c_lo, c_hi):.1f} for {names} in [{lo:g}, {top:.4g}]"
+    )
 
 
 def _done(out: Calibration, start: float) -> Calibration:
@@ -251,7 +251,7 @@ def scan(
     cache = cache if cache is not None else ModelCache()
     rows = []
     for x in xs:
-        inputs = _inputs_at(float(x), parameters, params, base_inputs)
+        inputs = _inputs_at(float(x), parameters, base_inputs)
         costs = {n: plan_cost(n, inputs, cache)[0] for n in plans}
         base = costs[plans[0]]
         for n in plans:

@@ -21,8 +21,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sopev_lib.book.artifacts import json_default
-from sopev_lib.core.economics import cost_breakdown, energy_summary, loss_double_count
+from sopev_lib.core.economics import (
+    cost_breakdown,
+    cost_table,
+    energy_summary,
+    loss_double_count,
+    savings_table,
+)
+from sopev_lib.core.io import json_default
 from sopev_lib.core.paths import data_dir
 from sopev_lib.core.results import PlanResult
 from sopev_lib.verify.checks import Verification
@@ -59,8 +65,8 @@ def table4_comparison(
 ) -> pd.DataFrame:
     """Table 4 beside ours: SOP capacities per site, consolidated cost, economic benefit."""
     paper = paper or load_paper_results()
-    costs = {n: cost_breakdown(r)["total"] for n, r in results.items()}
-    base_ours = costs.get(1)
+    costs = cost_table(dict(results))["total"]
+    savings = savings_table(dict(results)) if 1 in results else None
     rows = []
     for n, r in results.items():
         pub = _paper_row(paper, "table4", n)
@@ -69,13 +75,11 @@ def table4_comparison(
         for site in r.inputs.params.network.sop_sites:
             row[f"{site} ours (kVA)"] = sizes.get(site, 0.0)
             row[f"{site} paper (kVA)"] = float(pub.get("sop_kva", {}).get(site, 0.0))
-        row["cost ours"] = costs[n]
+        row["cost ours"] = costs[r.name]
         row["cost paper"] = pub.get("consolidated_cost", np.nan)
-        row["benefit ours"] = np.nan if base_ours is None else base_ours - costs[n]
+        row["benefit ours"] = np.nan if savings is None else savings.loc[r.name, "benefit"]
         row["benefit paper"] = pub.get("economic_benefit", np.nan)
-        row["benefit ours (%)"] = (
-            np.nan if base_ours is None else 100.0 * (base_ours - costs[n]) / base_ours
-        )
+        row["benefit ours (%)"] = np.nan if savings is None else savings.loc[r.name, "benefit_pct"]
         paper_base = _paper_row(paper, "table4", 1).get("consolidated_cost")
         row["benefit paper (%)"] = (
             100.0 * pub["economic_benefit"] / paper_base

@@ -17,7 +17,7 @@ from typing import Any
 from sopev_lib.core.flexibility import FlexibilityIndices, flexibility_indices
 from sopev_lib.core.inputs import PlanInputs, prepare_inputs
 from sopev_lib.core.params import Params, load_params
-from sopev_lib.core.plans import ModelCache, solve_plan
+from sopev_lib.core.plans import ModelCache, solve_all
 from sopev_lib.core.results import PlanResult
 from sopev_lib.core.stage2 import Stage2Result, solve_stage2
 from sopev_lib.verify.checks import Verification, verify
@@ -73,7 +73,7 @@ def run_reproduction(
     inputs = inputs or prepare_inputs(params)
     t_inputs = time.perf_counter()
     cache = cache if cache is not None else ModelCache()
-    results = {n: solve_plan(n, inputs, cache=cache) for n in plans}
+    results = solve_all(inputs, cache=cache, plans=tuple(plans))
     t_solve = time.perf_counter()
     checks = {n: verify(r, ac=ac_check) for n, r in results.items()}
     t_verify = time.perf_counter()

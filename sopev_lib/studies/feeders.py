@@ -49,7 +49,7 @@ import pandas as pd
 
 from sopev_lib.core.feeder import Feeder, tie_name
 from sopev_lib.core.grids import load_feeder
-from sopev_lib.core.inputs import PlanInputs, prepare_inputs
+from sopev_lib.core.inputs import PlanInputs, prepare_inputs, with_overrides
 from sopev_lib.core.params import Params, load_params
 from sopev_lib.core.paths import data_dir
 from sopev_lib.core.plans import build_model, plan_spec
@@ -320,11 +320,11 @@ def cigre_mv_case(
         "dg.wind_rating_kw": ratings["wind"][1],
         "ev.station_buses": stations,
     }
-    params = _replace_params(base, overrides)
+    params = with_overrides(base, overrides)
     envelopes = planning_envelopes(params, count_scale=count_scale)
     ranking = tie_sensitivities(prepare_inputs(params, feeder=feeder, envelopes=envelopes))
     sites = choose_sop_sites(ranking, sop_share)
-    params = _replace_params(base, {**overrides, "network.sop_sites": sites})
+    params = with_overrides(base, {**overrides, "network.sop_sites": sites})
     rules = {
         "pv": f"CIGRE 'pv_wind' site; ratings x share {share['pv']:.3f} of feeder load",
         "wind": f"CIGRE 'pv_wind' site; ratings x share {share['wind']:.3f} of feeder load",
@@ -339,18 +339,6 @@ def cigre_mv_case(
         sensitivities=ranking,
         envelopes=envelopes,
     )
-
-
-def _replace_params(base: Params, overrides: dict) -> Params:
-    """``base`` with more overrides (the provenance of each says "override")."""
-    return load_params(base.source_file, overrides={**_base_overrides(base), **overrides})
-
-
-def _base_overrides(base: Params) -> dict:
-    """The overrides that turned the default file into ``base`` (so that they are kept)."""
-    return {
-        path: value for path, value, _, source in base.provenance if source.startswith("override")
-    }
 
 
 # ----- the synthetic family -----------------------------------------------------------------
@@ -451,7 +439,7 @@ def ieee33_copies_case(
             [list(r) for r in row] for _ in copies for row in base.ev.station_counts
         ],
     }
-    params = _replace_params(base, overrides)
+    params = with_overrides(base, overrides)
     one = tuple(envelopes) if envelopes is not None else planning_envelopes(base)
     envs = tuple(
         replace(e, name=f"{e.name} (copy {c})", bus=copy_bus(e.bus, c)) for c in copies for e in one

@@ -291,7 +291,7 @@ def representative_days(
     year: SyntheticYear,
     k: int,
     *,
-    days_per_year: float = 365.0,
+    days_per_year: float,
     method: str = "medoid",
     seed: int = 0,
 ) -> RepresentativeDays:

@@ -84,7 +84,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sopev_lib.book.artifacts import json_default
+from sopev_lib.core.io import json_default
 from sopev_lib.core.paths import REPO_ROOT
 
 __all__ = [

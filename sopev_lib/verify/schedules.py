@@ -245,7 +245,7 @@ def saving_at_risk(
     tariff_rmb_per_kwh: np.ndarray,
     *,
     eta_ch: float,
-    days_per_year: float = 365.0,
+    days_per_year: float,
 ) -> pd.DataFrame:
     """What the disaggregation costs a year, per mode (first-order, dispatch not re-optimised).
 

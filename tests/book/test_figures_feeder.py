@@ -15,8 +15,8 @@ from sopev_lib.book.figures.feeder import (
     plot_daily_power_flow,
     plot_daily_profiles,
     plot_voltage_profile,
-    table_markdown,
 )
+from sopev_lib.book.tables import markdown_table
 from sopev_lib.core.feeder import Feeder
 from sopev_lib.core.grids import load_feeder
 from sopev_lib.core.params import load_params
@@ -135,7 +135,7 @@ def test_line_plots(ieee33: Feeder) -> None:
 
 def test_table_markdown() -> None:
     frame = pd.DataFrame({"name": ["a", "b|c"], "value": [1.5, "x\ny"]})
-    text = table_markdown(frame, code_columns=["name"])
+    text = markdown_table(frame, code_columns=["name"])
     assert text.splitlines() == [
         "| name | value |",
         "|---|---|",

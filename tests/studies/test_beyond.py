@@ -231,12 +231,12 @@ def test_year_is_seeded_and_weights_sum_to_a_year(params, small_year) -> None:
     )
     assert np.all(small_year.load_factor <= 1.0) and np.all(small_year.pv_factor > 0)
     for method in ("medoid", "mean"):
-        days = representative_days(small_year, 5, method=method)
+        days = representative_days(small_year, 5, days_per_year=365.0, method=method)
         assert days.k == 5 and days.weights.sum() == pytest.approx(365.0)
         assert np.all(days.weights > 0)
         assert sorted(set(days.labels)) == list(range(5))
         np.testing.assert_allclose(days.weights, 365.0 * np.bincount(days.labels) / 40)
-    medoid = representative_days(small_year, 5)
+    medoid = representative_days(small_year, 5, days_per_year=365.0)
     d = medoid.days[0]
     assert medoid.pv_factor[0] == small_year.pv_factor[d]
     np.testing.assert_array_equal(
@@ -247,7 +247,7 @@ def test_year_is_seeded_and_weights_sum_to_a_year(params, small_year) -> None:
 
 
 def test_multiday_inputs_stack_the_days(params, small_year) -> None:
-    days = representative_days(small_year, 3)
+    days = representative_days(small_year, 3, days_per_year=365.0)
     inputs = multiday_inputs(params, days)
     assert inputs.n_hours == 72 and inputs.n_days == 3 and inputs.day_length == 24
     np.testing.assert_allclose(inputs.hour_weights[24:48], days.weights[1])
@@ -266,7 +266,7 @@ def test_multiday_inputs_stack_the_days(params, small_year) -> None:
 
 
 def test_value_of_planning_is_not_negative(params, inputs, small_year) -> None:
-    days = representative_days(small_year, 2)
+    days = representative_days(small_year, 2, days_per_year=365.0)
     single = solve_plan(4, inputs)
     study = value_of_planning(params, days, single=single)
     # the single-day sizes are feasible for the K-day plan, which can only do better

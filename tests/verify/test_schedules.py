@@ -70,7 +70,7 @@ def test_saving_at_risk_by_hand() -> None:
     assert table.loc[0, "missed (%)"] == pytest.approx(95.0)
     assert table.loc[0, "mismatch (%)"] == pytest.approx(100 * 15 / 60)
     with pytest.raises(ValueError, match="eta_ch"):
-        saving_at_risk(checks, tariff, eta_ch=0.0)
+        saving_at_risk(checks, tariff, eta_ch=0.0, days_per_year=365.0)
 
 
 def test_checks_plan4_on_a_small_fleet(reproduction) -> None:

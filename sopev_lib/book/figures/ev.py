@@ -15,45 +15,24 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sopev_lib.book.style import PALETTE
+from sopev_lib.book.style import PALETTE, band, hour_axis, step
 from sopev_lib.core.ev.envelopes import StationEnvelopes
 from sopev_lib.core.ev.fleet import T_HOURS, Fleet
 from sopev_lib.core.ev.forecast import DayAheadForecast, RealTimeAssessment
 from sopev_lib.verify.disaggregate import Disaggregation
 
 __all__ = [
-    "markdown_table",
     "plot_day_ahead_vs_realised",
     "plot_disaggregation",
+    "plot_energy_envelopes",
     "plot_fleet_distributions",
     "plot_power_potential",
     "plot_realtime_assessment",
     "plot_spread_readings",
-    "plot_station_energy",
 ]
 
 TYPE_COLORS = (PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[4], PALETTE[5])
 HOUR_EDGES = np.arange(T_HOURS + 1)
-
-
-def _step(ax: plt.Axes, y: np.ndarray, start: int = 0, **kw: object) -> None:
-    """Hourly values as steps over [t, t+1)."""
-    y = np.asarray(y, dtype=float)
-    x = start + np.arange(y.size + 1)
-    ax.step(x, np.r_[y, y[-1]], where="post", **kw)
-
-
-def _band(ax: plt.Axes, lo: np.ndarray, hi: np.ndarray, **kw: object) -> None:
-    x = np.arange(lo.size + 1)
-    ax.fill_between(x, np.r_[lo, lo[-1]], np.r_[hi, hi[-1]], step="post", linewidth=0, **kw)
-
-
-def _hour_axis(ax: plt.Axes, span: int = T_HOURS, start: int = 0) -> None:
-    ax.set_xlim(start, start + span)
-    ticks = np.arange(start, start + span + 1, 6 if span > 12 else 2)
-    ax.set_xticks(ticks)
-    ax.set_xticklabels([f"{t % 24:02d}" for t in ticks])
-    ax.set_xlabel("hour of day")
 
 
 def _station_titles(buses: Sequence[int]) -> list[str]:
@@ -109,7 +88,7 @@ def plot_fleet_distributions(fleet: Fleet) -> Figure:
         (axes[0, 1], "departure slot"),
     ):
         ax.set_title(title)
-        _hour_axis(ax)
+        hour_axis(ax)
         ax.set_ylabel("vehicles per day")
     axes[1, 0].set_title("stay")
     axes[1, 0].set_xlabel("plugged-in hours")
@@ -122,28 +101,28 @@ def plot_fleet_distributions(fleet: Fleet) -> Figure:
     return fig
 
 
-def plot_station_energy(fc: DayAheadForecast) -> Figure:
+def plot_energy_envelopes(fc: DayAheadForecast) -> Figure:
     """Energy bounds S_min, S_max (Eq. 5) per station with the uncontrolled trajectory."""
     env = fc.mean
     fig, axes = _grid(env.n_stations)
     for s, (ax, title) in enumerate(zip(axes, _station_titles(env.station_buses), strict=False)):
-        _band(
+        band(
             ax,
             fc.low.s_max_kwh[0, s] / 1e3,
             fc.high.s_max_kwh[0, s] / 1e3,
             color=PALETTE[0],
             alpha=0.18,
         )
-        _band(
+        band(
             ax,
             fc.low.s_min_kwh[0, s] / 1e3,
             fc.high.s_min_kwh[0, s] / 1e3,
             color=PALETTE[3],
             alpha=0.18,
         )
-        _step(ax, env.s_max_kwh[0, s] / 1e3, color=PALETTE[0], label="S_max")
-        _step(ax, env.s_min_kwh[0, s] / 1e3, color=PALETTE[3], label="S_min")
-        _step(
+        step(ax, env.s_max_kwh[0, s] / 1e3, color=PALETTE[0], label="S_max")
+        step(ax, env.s_min_kwh[0, s] / 1e3, color=PALETTE[3], label="S_min")
+        step(
             ax,
             env.uncontrolled_s_kwh[0, s] / 1e3,
             color="0.2",
@@ -152,7 +131,7 @@ def plot_station_energy(fc: DayAheadForecast) -> Figure:
         )
         ax.set_title(title)
         ax.set_ylabel("MWh")
-        _hour_axis(ax)
+        hour_axis(ax)
     _bottom_labels_only(axes)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside upper center", ncol=3, fontsize="small")
@@ -165,10 +144,10 @@ def plot_power_potential(fc: DayAheadForecast) -> Figure:
     fig, axes = _grid(env.n_stations)
     for s, (ax, title) in enumerate(zip(axes, _station_titles(env.station_buses), strict=False)):
         up, down = env.p_ch_max_kw[0, s] / 1e3, -env.p_dis_max_kw[0, s] / 1e3
-        _band(ax, down, up, color=PALETTE[0], alpha=0.15, label="dispatchable range (mean)")
-        _step(ax, up, color=PALETTE[0], linewidth=1.0)
-        _step(ax, down, color=PALETTE[0], linewidth=1.0)
-        _band(
+        band(ax, down, up, color=PALETTE[0], alpha=0.15, label="dispatchable range (mean)")
+        step(ax, up, color=PALETTE[0], linewidth=1.0)
+        step(ax, down, color=PALETTE[0], linewidth=1.0)
+        band(
             ax,
             fc.low.uncontrolled_kw[0, s] / 1e3,
             fc.high.uncontrolled_kw[0, s] / 1e3,
@@ -176,11 +155,11 @@ def plot_power_potential(fc: DayAheadForecast) -> Figure:
             alpha=0.25,
             label=f"uncontrolled, {fc.band[0]:g}-{fc.band[1]:g} %",
         )
-        _step(ax, env.uncontrolled_kw[0, s] / 1e3, color=PALETTE[3], label="uncontrolled, mean")
+        step(ax, env.uncontrolled_kw[0, s] / 1e3, color=PALETTE[3], label="uncontrolled, mean")
         ax.axhline(0.0, color="0.3", linewidth=0.6)
         ax.set_title(title)
         ax.set_ylabel("MW (+ charging)")
-        _hour_axis(ax)
+        hour_axis(ax)
     _bottom_labels_only(axes)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside upper center", ncol=3, fontsize="small")
@@ -200,7 +179,7 @@ def plot_day_ahead_vs_realised(
         ):
             ax = axes[row, s]
             lo, hi = getattr(fc.low, name)[0, s], getattr(fc.high, name)[0, s]
-            _band(
+            band(
                 ax,
                 lo / scale,
                 hi / scale,
@@ -208,13 +187,11 @@ def plot_day_ahead_vs_realised(
                 alpha=0.2,
                 label=f"day-ahead {fc.band[0]:g}-{fc.band[1]:g} %",
             )
-            _step(
-                ax, getattr(fc.mean, name)[0, s] / scale, color=PALETTE[0], label="day-ahead mean"
-            )
-            _step(
+            step(ax, getattr(fc.mean, name)[0, s] / scale, color=PALETTE[0], label="day-ahead mean")
+            step(
                 ax, getattr(realised, name)[day, s] / scale, color=PALETTE[3], label="realised day"
             )
-            _hour_axis(ax)
+            hour_axis(ax)
             if s == 0:
                 ax.set_ylabel(label)
             if row == 0:
@@ -251,12 +228,12 @@ def plot_realtime_assessment(
     for i, h in enumerate(hours):
         truth[h - first : h - first + w] = rt.realised[name][i, station] / scale
         prior[h - first : h - first + w] = rt.day_ahead[name][i, station] / scale
-    _step(ax, truth, start=first, color="0.15", linewidth=2.0, label="realised")
-    _step(ax, prior, start=first, color=PALETTE[0], linestyle="--", label="day-ahead mean")
+    step(ax, truth, start=first, color="0.15", linewidth=2.0, label="realised")
+    step(ax, prior, start=first, color=PALETTE[0], linestyle="--", label="day-ahead mean")
     for j, h in enumerate(show_hours):
         i = hours.index(h)
         color = PALETTE[(j + 1) % len(PALETTE) + 1]
-        _step(
+        step(
             ax,
             rt.assessed[name][i, station] / scale,
             start=h,
@@ -264,7 +241,7 @@ def plot_realtime_assessment(
             label=f"assessed at {h % 24:02d}:00",
         )
         ax.axvline(h, color=color, linewidth=0.8, linestyle=":")
-    _hour_axis(ax, span=span_end - first, start=first)
+    hour_axis(ax, span_end - first, start=first)
     ax.set_ylabel(ylabel)
     ax.set_title(f"station {station + 1}, realised day {rt.day}")
     ax.legend(loc="best", fontsize="x-small")
@@ -299,7 +276,7 @@ def plot_disaggregation(cases: Mapping[str, Disaggregation]) -> Figure:
             alpha=0.45,
             label="aggregate schedule",
         )
-        _step(
+        step(
             ax,
             res.realised_kw / 1e3,
             color=PALETTE[3],
@@ -313,7 +290,7 @@ def plot_disaggregation(cases: Mapping[str, Disaggregation]) -> Figure:
             f"{res.total_shortfall_kwh:.0f} kWh",
             fontsize="medium",
         )
-        _hour_axis(ax)
+        hour_axis(ax)
     _bottom_labels_only(axes)
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside upper center", ncol=2, fontsize="small")
@@ -340,14 +317,14 @@ def plot_spread_readings(
             )
     for (reading, env), ls in zip(envs.items(), styles, strict=False):
         total = env.uncontrolled_kw.sum(axis=1).mean(axis=0) / 1e3
-        _step(ax2, total, color="0.2", linestyle=ls, label=reading)
+        step(ax2, total, color="0.2", linestyle=ls, label=reading)
     ax.set_title("arrival slot")
     ax.set_ylabel("vehicles per day")
-    _hour_axis(ax)
+    hour_axis(ax)
     ax.legend(fontsize="x-small", ncol=2)
     ax2.set_title("uncontrolled load, all stations (mean)")
     ax2.set_ylabel("MW")
-    _hour_axis(ax2)
+    hour_axis(ax2)
     ax2.legend(fontsize="small", title="Table 2 spread read as")
     return fig
 

@@ -17,13 +17,12 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
-from sopev_lib.book.style import PALETTE
+from sopev_lib.book.style import PALETTE, step
 from sopev_lib.core.feeder import Feeder
 
 __all__ = [
@@ -33,7 +32,6 @@ __all__ = [
     "plot_daily_power_flow",
     "plot_daily_profiles",
     "plot_voltage_profile",
-    "table_markdown",
 ]
 
 PV_COLOR = PALETTE[1]
@@ -243,19 +241,44 @@ def draw_feeder(
         The figure (one axes, no ticks; the substation is bus ``feeder.bus[0]``).
     """
     layout = layout or feeder_layout(feeder)
-    xy = layout.xy
-    x_span = float(np.ptp(xy[:, 0])) + 2.0
-    rows = layout.row
-    n_rows = int(rows.max() - rows.min()) + 1
-    x_unit, y_unit = 0.62, 1.05  # inches per drawing unit
-    fig, ax = plt.subplots(figsize=(max(6.0, x_unit * x_span), max(3.2, y_unit * (n_rows + 1.1))))
-    y_scale = y_unit / x_unit
+    xy, rows = layout.xy, layout.row
     sop = set(sop_sites)
     unknown = sop - {t.name for t in feeder.ties}
     if unknown:
         raise ValueError(f"sop_sites {sorted(unknown)} are not tie lines of {feeder.name!r}")
+    x_span = float(np.ptp(xy[:, 0])) + 2.0
+    n_rows = int(rows.max() - rows.min()) + 1
+    fig, ax = plt.subplots(figsize=(max(6.0, _X_UNIT * x_span), max(3.2, _Y_UNIT * (n_rows + 1.1))))
+    placed = _place_badges(feeder, layout, pv_kw, wind_kw, stations)
+    obstacles = _obstacles(feeder, xy, placed)
+    for f, t in zip(feeder.from_idx, feeder.to_idx, strict=True):
+        ax.plot(*xy[[f, t]].T, color=LINE_COLOR, lw=1.6, zorder=1, solid_capstyle="round")
+    _draw_ties(ax, feeder, xy, sop, obstacles)
+    _draw_buses(ax, feeder, xy, placed)
+    _feeder_legend(ax)
+    ax.set_xlim(xy[:, 0].min() - 1.0, xy[:, 0].max() + 1.0)
+    ax.set_ylim(rows.min() - 0.7, rows.max() + 0.7)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return fig
 
-    # labels (badges) of DG units and stations: stacked away from the bus's vertical branches
+
+#: Inches per drawing unit of :func:`draw_feeder` (horizontal, vertical).
+_X_UNIT, _Y_UNIT = 0.62, 1.05
+#: A badge: bus index, vertical offset (points), text, colour.
+_Badge = tuple[int, float, str, tuple]
+
+
+def _place_badges(
+    feeder: Feeder,
+    layout: FeederLayout,
+    pv_kw: Mapping[int, float] | None,
+    wind_kw: Mapping[int, float] | None,
+    stations: Mapping[int, str] | None,
+) -> list[_Badge]:
+    """Labels of DG units and stations, stacked away from the bus's vertical branches."""
+    xy, rows = layout.xy, layout.row
     badges: dict[int, list[tuple[str, tuple]]] = {}
     for mapping, kind, color in ((pv_kw, "PV", PV_COLOR), (wind_kw, "WT", WIND_COLOR)):
         for bus, kw in (mapping or {}).items():
@@ -267,7 +290,7 @@ def draw_feeder(
         for f, t in zip(feeder.from_idx, feeder.to_idx, strict=True)
         if xy[f, 0] == xy[t, 0]
     ]
-    placed: list[tuple[int, float, str, tuple]] = []  # bus index, offset (points), text, color
+    placed: list[_Badge] = []
     for i, items in badges.items():
         up_used = any(i in (a, b) and xy[a + b - i, 1] > xy[i, 1] for a, b in vertical)
         down_used = any(i in (a, b) and xy[a + b - i, 1] < xy[i, 1] for a, b in vertical)
@@ -275,20 +298,26 @@ def draw_feeder(
         if (outward > 0 and up_used) or (outward < 0 and down_used):
             outward = -outward
         placed.extend((i, outward * (15.0 + 13.0 * k), t, c) for k, (t, c) in enumerate(items))
+    return placed
 
-    # obstacles for the tie curves: points along branches, buses and badges (drawing units)
+
+def _obstacles(feeder: Feeder, xy: np.ndarray, placed: list[_Badge]) -> np.ndarray:
+    """Points the tie curves avoid: buses, points along branches, badges (drawing units)."""
     pts = [xy]
     for f, t in zip(feeder.from_idx, feeder.to_idx, strict=True):
         s = np.linspace(0.0, 1.0, 5)[:, None]
         pts.append((1 - s) * xy[f] + s * xy[t])
     for i, off, _, _ in placed:
-        y = xy[i, 1] + off / 72.0 / y_unit
+        y = xy[i, 1] + off / 72.0 / _Y_UNIT
         pts.append(np.array([[xy[i, 0] + dx, y] for dx in (-0.4, 0.0, 0.4)]))
-    obstacles = np.vstack(pts)
+    return np.vstack(pts)
 
-    for f, t in zip(feeder.from_idx, feeder.to_idx, strict=True):
-        ax.plot(*xy[[f, t]].T, color=LINE_COLOR, lw=1.6, zorder=1, solid_capstyle="round")
 
+def _draw_ties(
+    ax: plt.Axes, feeder: Feeder, xy: np.ndarray, sop: set[str], obstacles: np.ndarray
+) -> None:
+    """Tie lines as dashed curves around the obstacles, SOP sites highlighted, each labelled."""
+    y_scale = _Y_UNIT / _X_UNIT
     for tie in feeder.ties:
         a, b = feeder.index_of(tie.bus_a), feeder.index_of(tie.bus_b)
         c = _tie_control(xy[a], xy[b], obstacles, y_scale)
@@ -318,20 +347,16 @@ def draw_feeder(
             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9},
         )
 
+
+def _draw_buses(ax: plt.Axes, feeder: Feeder, xy: np.ndarray, placed: list[_Badge]) -> None:
+    """Bus circles with their numbers, the substation square and the DG / station badges."""
     ax.scatter(
         xy[1:, 0], xy[1:, 1], s=190, facecolor="white", edgecolor=LINE_COLOR, lw=1.2, zorder=3
     )
     ax.scatter(xy[0, 0], xy[0, 1], s=230, marker="s", color=LINE_COLOR, zorder=3)
     for i, b in enumerate(feeder.bus):
-        ax.text(
-            *xy[i],
-            str(b),
-            ha="center",
-            va="center",
-            fontsize=7,
-            zorder=5,
-            color="white" if i == 0 else "black",
-        )
+        color = "white" if i == 0 else "black"
+        ax.text(*xy[i], str(b), ha="center", va="center", fontsize=7, zorder=5, color=color)
     ax.annotate(
         "substation",
         xy[0],
@@ -354,6 +379,8 @@ def draw_feeder(
             bbox={"boxstyle": "round,pad=0.2", "fc": _tint(color), "ec": color, "lw": 1.0},
         )
 
+
+def _feeder_legend(ax: plt.Axes) -> None:
     handles = [
         Line2D([], [], color=LINE_COLOR, lw=1.6, label="in-service branch"),
         Line2D([], [], color=TIE_COLOR, lw=1.2, ls=(0, (5, 3)), label="tie line (normally open)"),
@@ -370,12 +397,6 @@ def draw_feeder(
         fontsize=8,
         frameon=False,
     )
-    ax.set_xlim(xy[:, 0].min() - 1.0, xy[:, 0].max() + 1.0)
-    ax.set_ylim(rows.min() - 0.7, rows.max() + 0.7)
-    ax.set_axis_off()
-    if title:
-        ax.set_title(title)
-    return fig
 
 
 def plot_voltage_profile(
@@ -442,12 +463,6 @@ def plot_voltage_profile(
     return fig
 
 
-def _step(ax, hours: np.ndarray, values: np.ndarray, **kwargs) -> None:
-    """Hour h is the interval [h, h+1): draw a step that holds the last value to its end."""
-    h = np.append(hours, hours[-1] + 1)
-    ax.step(h, np.append(values, values[-1]), where="post", **kwargs)
-
-
 def plot_daily_profiles(
     hours: np.ndarray,
     load_kw: np.ndarray,
@@ -469,12 +484,11 @@ def plot_daily_profiles(
     fig, (ax, ax2) = plt.subplots(
         2, 1, figsize=(8.0, 5.2), sharex=True, gridspec_kw={"height_ratios": [3, 1.2]}
     )
-    _step(ax, hours, np.asarray(load_kw), color=LINE_COLOR, lw=2.0, label="total load")
-    _step(ax, hours, np.asarray(pv_kw), color=PV_COLOR, lw=2.0, label="PV available")
-    _step(ax, hours, np.asarray(wind_kw), color=WIND_COLOR, lw=2.0, label="wind available")
-    _step(
+    step(ax, np.asarray(load_kw), color=LINE_COLOR, lw=2.0, label="total load")
+    step(ax, np.asarray(pv_kw), color=PV_COLOR, lw=2.0, label="PV available")
+    step(ax, np.asarray(wind_kw), color=WIND_COLOR, lw=2.0, label="wind available")
+    step(
         ax,
-        hours,
         np.asarray(pv_kw) + np.asarray(wind_kw),
         color=PALETTE[4],
         lw=1.4,
@@ -488,7 +502,7 @@ def plot_daily_profiles(
     periods = list(tariff_period)
     for h, period in zip(hours, periods, strict=True):
         ax2.axvspan(h, h + 1, color=PERIOD_COLORS.get(period, "0.9"), alpha=0.25, lw=0)
-    _step(ax2, hours, np.asarray(tariff_rmb_per_kwh), color=LINE_COLOR, lw=1.8)
+    step(ax2, np.asarray(tariff_rmb_per_kwh), color=LINE_COLOR, lw=1.8)
     ax2.set_ylabel("tariff\n(RMB/kWh)")
     ax2.set_ylim(0, float(np.max(tariff_rmb_per_kwh)) * 1.3)
     ax2.legend(
@@ -527,8 +541,8 @@ def plot_daily_power_flow(
     hours = np.asarray(hours)
     fig, axes = plt.subplots(3, 1, figsize=(8.0, 7.0), sharex=True)
     ax_v, ax_p, ax_l = axes
-    _step(ax_v, hours, np.asarray(v_max_pu), color=PALETTE[0], lw=2.0, label="highest bus")
-    _step(ax_v, hours, np.asarray(v_min_pu), color=PALETTE[3], lw=2.0, label="lowest bus")
+    step(ax_v, np.asarray(v_max_pu), color=PALETTE[0], lw=2.0, label="highest bus")
+    step(ax_v, np.asarray(v_min_pu), color=PALETTE[3], lw=2.0, label="lowest bus")
     lo, hi = float(np.min(v_min_pu)), float(np.max(v_max_pu))
     if v_limits is not None:
         for lim, name in zip(v_limits, ("$V_{min}$", "$V_{max}$"), strict=True):
@@ -538,9 +552,8 @@ def plot_daily_power_flow(
     ax_v.set_ylim(lo - 0.008, hi + 0.008)
     ax_v.set_ylabel("voltage (p.u.)")
     ax_v.legend(fontsize=8, loc="lower left", ncol=2)
-    _step(
+    step(
         ax_p,
-        hours,
         np.asarray(p_substation_kw),
         color=LINE_COLOR,
         lw=2.0,
@@ -551,31 +564,10 @@ def plot_daily_power_flow(
         ax_p.text(hours[-1] + 1.1, p_substation_min_kw, "lower\nlimit", va="center", fontsize=8)
     ax_p.set_ylabel("import (kW)")
     ax_p.set_ylim(bottom=min(0.0, float(np.min(p_substation_kw)) * 1.1))
-    _step(ax_l, hours, np.asarray(loss_kw), color=PALETTE[4], lw=2.0)
+    step(ax_l, np.asarray(loss_kw), color=PALETTE[4], lw=2.0)
     ax_l.set_ylabel("losses (kW)")
     ax_l.set_ylim(bottom=0)
     ax_l.set_xlabel("hour of day")
     ax_l.set_xlim(hours[0], hours[-1] + 1)
     ax_l.set_xticks(np.arange(hours[0], hours[-1] + 2, 3))
     return fig
-
-
-def table_markdown(frame: pd.DataFrame, *, code_columns: Sequence[str] = ()) -> str:
-    """A pipe table (GitHub-flavoured Markdown) of ``frame`` for ``glue`` and ``{glue:md}``.
-
-    Wrapped in a MyST ``{table}`` directive it becomes a numbered, captioned table of the book.
-    Cells are written with ``str``; ``|`` is escaped and newlines become spaces; the columns in
-    ``code_columns`` are set as inline code. The index is not written.
-    """
-
-    def cell(value: object, code: bool) -> str:
-        text = str(value).replace("\n", " ").replace("|", "\\|")
-        return f"`{text}`" if code and text else text
-
-    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
-    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    body = [
-        "| " + " | ".join(cell(v, c in code_columns) for c, v in row.items()) + " |"
-        for _, row in frame.iterrows()
-    ]
-    return "\n".join([header, rule, *body])

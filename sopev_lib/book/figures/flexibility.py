@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sopev_lib.book.style import PALETTE
+from sopev_lib.book.style import PALETTE, hour_axis, plan_color, step
 from sopev_lib.core.flexibility import FlexibilitySupply
 
 __all__ = [
@@ -28,30 +28,8 @@ __all__ = [
 ]
 
 #: One colour per plan, Plan 1..4 (as in the planning chapter).
-PLAN_COLORS = (PALETTE[7], PALETTE[0], PALETTE[2], PALETTE[3])
 RESOURCE_COLORS = {"stations": PALETTE[2], "ess": PALETTE[4], "grid": PALETTE[7]}
 RESOURCE_LABELS = {"stations": "EV stations", "ess": "batteries"}
-
-
-def _plan_color(name: str, k: int) -> tuple:
-    digits = "".join(ch for ch in name if ch.isdigit())
-    if digits and 1 <= int(digits[:1]) <= len(PLAN_COLORS):
-        return PLAN_COLORS[int(digits[:1]) - 1]
-    return PALETTE[k % len(PALETTE)]
-
-
-def _step(ax: plt.Axes, y: np.ndarray, **kw: object) -> None:
-    y = np.asarray(y, dtype=float)
-    ax.step(np.arange(y.size + 1), np.r_[y, y[-1]], where="post", **kw)
-
-
-def _hour_axis(ax: plt.Axes, n_hours: int, label: bool = True) -> None:
-    ax.set_xlim(0, n_hours)
-    ticks = np.arange(0, n_hours + 1, 6 if n_hours > 12 else 2)
-    ax.set_xticks(ticks)
-    ax.set_xticklabels([f"{t % 24:02d}" for t in ticks])
-    if label:
-        ax.set_xlabel("hour of day")
 
 
 def plot_supply_vs_ramps(supplies: Mapping[str, FlexibilitySupply], ramps_kw: np.ndarray) -> Figure:
@@ -93,7 +71,7 @@ def plot_supply_vs_ramps(supplies: Mapping[str, FlexibilitySupply], ramps_kw: np
             bottom_dn += down / 1e3
             scale += [bottom_up.max(), bottom_dn.max()]
         if "grid" in sup.up_kw:
-            _step(
+            step(
                 ax,
                 sup.up_kw["grid"] / 1e3,
                 color=RESOURCE_COLORS["grid"],
@@ -101,14 +79,14 @@ def plot_supply_vs_ramps(supplies: Mapping[str, FlexibilitySupply], ramps_kw: np
                 lw=1.2,
                 label="upstream grid headroom (up / down)",
             )
-            _step(ax, -sup.down_kw["grid"] / 1e3, color=RESOURCE_COLORS["grid"], ls="--", lw=1.2)
-        _step(ax, ramps, color="black", lw=1.6, label="net-load ramp $\\Delta P_t$")
+            step(ax, -sup.down_kw["grid"] / 1e3, color=RESOURCE_COLORS["grid"], ls="--", lw=1.2)
+        step(ax, ramps, color="black", lw=1.6, label="net-load ramp $\\Delta P_t$")
         ax.axhline(0, color="0.3", lw=0.6)
         lim = 1.15 * max(scale)
         ax.set_ylim(-lim, lim)
         ax.set_ylabel("MW")
         ax.set_title(name, loc="left", fontsize="medium")
-        _hour_axis(ax, n_t, label=False)
+        hour_axis(ax, n_t, label=False)
     axes[-1, 0].set_xlabel("hour of day (ramp from hour t to t+1)")
     handles, labels = {}, {}
     for ax in axes[:, 0]:
@@ -144,14 +122,14 @@ def plot_if_terms(terms: Mapping[str, np.ndarray], ramps_kw: np.ndarray) -> Figu
             np.arange(n_t) + 0.1 + width * (k + 0.5),
             arr,
             width,
-            color=_plan_color(name, k),
+            color=plan_color(name, k),
             label=f"{name} (sum {np.sum(arr):.2f})",
         )
     ax1.axhline(0, color="0.3", lw=0.6)
     ax1.set_ylabel("$(F_U^t - F_D^t) / (T\\,\\Delta P_t)$")
     ax1.set_title("summands of Eq. (18) as printed", loc="left", fontsize="medium")
     ax1.legend(fontsize="small", ncol=2)
-    _hour_axis(ax1, n_t)
+    hour_axis(ax1, n_t)
     return fig
 
 
@@ -184,7 +162,7 @@ def plot_branch_loading(
         ax.set_yticks(idx + 0.5)
         ax.set_yticklabels([branch_labels[i] for i in idx], fontsize="x-small")
         ax.grid(False)
-        _hour_axis(ax, arr.shape[1], label=ax.get_subplotspec().is_last_row())
+        hour_axis(ax, arr.shape[1], label=ax.get_subplotspec().is_last_row())
     for ax in axes.ravel()[len(names) :]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
@@ -210,7 +188,7 @@ def plot_ibf_vs_ampacity(
     amp = np.asarray(ampacity_a, dtype=float)
     fig, ax = plt.subplots(figsize=(8.5, 4.4))
     for k, (name, values) in enumerate(ibf.items()):
-        color = _plan_color(name, k)
+        color = plan_color(name, k)
         ax.plot(amp, values, color=color, lw=1.8, label=f"{name} (ours)")
         if name in paper:
             ax.axhline(paper[name], color=color, ls=":", lw=1.4)
@@ -240,7 +218,7 @@ def plot_tradeoff(table: pd.DataFrame) -> Figure:
     fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.8))
     for k, (name, grp) in enumerate(table.groupby("plan", sort=True)):
         grp = grp.sort_values("epsilon")
-        color = _plan_color(str(name), k)
+        color = plan_color(str(name), k)
         x = 100 * grp["cost_increase"].to_numpy()
         for ax, col in zip(axes, ("F_loc", "I_F_cov_local", "I_BF"), strict=True):
             ax.plot(x, grp[col], marker="o", ms=4, color=color, label=str(name))

@@ -23,7 +23,16 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sopev_lib.book.style import PALETTE
+from sopev_lib.book.style import (
+    PALETTE,
+    PEAK_SHADE,
+    TIE_COLORS,
+    hour_axis,
+    plan_color,
+    shade_hours,
+    step,
+)
+from sopev_lib.core.model.sop import sop_transfers
 from sopev_lib.core.storage import StorageEnvelope
 
 __all__ = [
@@ -31,9 +40,9 @@ __all__ = [
     "plot_capacity_sweep",
     "plot_cost_comparison",
     "plot_dg_and_import",
+    "plot_scheduled_energy",
     "plot_sop_capability",
     "plot_sop_flows",
-    "plot_station_energy",
     "plot_station_schedules",
     "plot_tie_sensitivity",
     "plot_voltage_envelopes",
@@ -48,39 +57,6 @@ TERM_COLORS = {
     "C_NLC": PALETTE[3],
 }
 #: One colour per plan, Plan 1..4.
-PLAN_COLORS = (PALETTE[7], PALETTE[0], PALETTE[2], PALETTE[3])
-#: One colour per tie line (in the order given by the caller).
-TIE_COLORS = (PALETTE[3], PALETTE[0], PALETTE[2], PALETTE[4], PALETTE[1], PALETTE[5])
-PEAK_SHADE = "0.90"
-
-
-def _step(ax: plt.Axes, y: np.ndarray, start: int = 0, **kw: object) -> None:
-    """Hourly values as steps over [t, t+1)."""
-    y = np.asarray(y, dtype=float)
-    x = start + np.arange(y.size + 1)
-    ax.step(x, np.r_[y, y[-1]], where="post", **kw)
-
-
-def _hour_axis(ax: plt.Axes, n_hours: int = 24, label: bool = True) -> None:
-    ax.set_xlim(0, n_hours)
-    ticks = np.arange(0, n_hours + 1, 6 if n_hours > 12 else 2)
-    ax.set_xticks(ticks)
-    ax.set_xticklabels([f"{t % 24:02d}" for t in ticks])
-    if label:
-        ax.set_xlabel("hour of day")
-
-
-def _plan_color(name: str, k: int) -> tuple:
-    digits = "".join(ch for ch in name if ch.isdigit())
-    if digits and 1 <= int(digits[:1]) <= len(PLAN_COLORS):
-        return PLAN_COLORS[int(digits[:1]) - 1]
-    return PALETTE[k % len(PALETTE)]
-
-
-def _shade_hours(ax: plt.Axes, hours: Sequence[int], **kw: object) -> None:
-    """Grey background over the given hour slots (e.g. the peak-tariff hours)."""
-    for h in hours:
-        ax.axvspan(h, h + 1, color=PEAK_SHADE, zorder=0, linewidth=0, **kw)
 
 
 # ----- chapter 3: the SOP ------------------------------------------------------------------
@@ -134,9 +110,7 @@ def plot_sop_capability(
             label=f"{tie}, converter b",
             alpha=0.85,
         )
-        sent = np.maximum(d["p_a_kw"], d["p_b_kw"]).to_numpy()
-        received = -np.minimum(d["p_a_kw"], d["p_b_kw"]).to_numpy()
-        moving = sent > 1e-3 * cap
+        sent, received, moving = sop_transfers(d["p_a_kw"], d["p_b_kw"], cap)
         ax_d.scatter(sent[moving], received[moving], s=18, color=color, label=tie, zorder=3)
         ax_l.scatter(
             sent[moving], d["loss_kw"].to_numpy()[moving], s=18, color=color, label=tie, zorder=3
@@ -153,6 +127,13 @@ def plot_sop_capability(
     ax_c.set_title("(a) capability, Eqs. (9)-(10)")
     ax_c.legend(fontsize="xx-small", loc="lower left", ncol=1, framealpha=0.9)
 
+    _sop_loss_panels(ax_d, ax_l, a, sent_max)
+    return fig
+
+
+def _sop_loss_panels(ax_d: plt.Axes, ax_l: plt.Axes, a: float, sent_max: float) -> None:
+    """Panels (b) and (c) of :func:`plot_sop_capability`: Eqs. (7)-(8) for a one-way transfer,
+    delivered = sent (1 - A) / (1 + A), and the converter loss."""
     x = np.linspace(0.0, 1.15 * max(sent_max, 1.0), 50)
     eff = (1.0 - a) / (1.0 + a)
     ax_d.plot(x, x, color="0.5", ls=":", lw=1.0, label="lossless")
@@ -161,7 +142,6 @@ def plot_sop_capability(
     ax_d.set_ylabel("power delivered at the other end (kW)")
     ax_d.set_title("(b) delivered vs sent")
     ax_d.legend(fontsize="x-small", loc="upper left")
-
     ax_l.plot(x, (1.0 - eff) * x, color="0.15", lw=1.5, label=f"A (|P_a| + |P_b|), A = {a:g}")
     ax_l.set_xlabel("power sent (kW)")
     ax_l.set_ylabel("converter loss (kW)")
@@ -170,7 +150,6 @@ def plot_sop_capability(
     for ax in (ax_d, ax_l):
         ax.set_xlim(left=0)
         ax.set_ylim(bottom=0)
-    return fig
 
 
 def plot_tie_sensitivity(
@@ -216,11 +195,23 @@ def plot_tie_sensitivity(
     ]
     labels += ["analytic (first order)", "finite difference (AC)"]
     ax.legend(handles, labels, fontsize="x-small", ncol=2, loc="upper left")
-    _hour_axis(ax, n_hours)
+    hour_axis(ax, n_hours)
     ax.set_ylabel("|dL/dP| of a transfer (kW per kW)")
     ax.set_ylim(bottom=0)
     ax.set_title("loss sensitivity per hour, Plan 1 operating point")
 
+    _ranking_bars(ax2, ranking, ties, colors, highlight)
+    return fig
+
+
+def _ranking_bars(
+    ax: plt.Axes,
+    ranking: Mapping[str, pd.DataFrame],
+    ties: Sequence[str],
+    colors: Mapping[str, tuple],
+    highlight: Sequence[str],
+) -> None:
+    """Right panel of :func:`plot_tie_sensitivity`: daily mean sensitivity per tie and method."""
     methods = list(ranking)
     width = 0.8 / max(len(methods), 1)
     hatches = ("", "//", "..")
@@ -228,7 +219,7 @@ def plot_tie_sensitivity(
         r = ranking[method].set_index("tie")
         vals = [float(r.loc[t, "active_kw_per_kw"]) for t in ties]
         xs = np.arange(len(ties)) + (m - (len(methods) - 1) / 2) * width
-        ax2.bar(
+        ax.bar(
             xs,
             vals,
             width=width,
@@ -238,14 +229,14 @@ def plot_tie_sensitivity(
             linewidth=0.6,
             label=method.replace("_", " "),
         )
-    ax2.set_xticks(np.arange(len(ties)))
-    ax2.set_xticklabels(ties)
-    for lab in ax2.get_xticklabels():
+    ax.set_xticks(np.arange(len(ties)))
+    ax.set_xticklabels(ties)
+    for lab in ax.get_xticklabels():
         if lab.get_text() in highlight:
             lab.set_fontweight("bold")
-    ax2.set_ylabel("daily mean (kW per kW)")
-    ax2.set_title("ranking over the day")
-    ax2.legend(
+    ax.set_ylabel("daily mean (kW per kW)")
+    ax.set_title("ranking over the day")
+    ax.legend(
         handles=[
             Patch(facecolor="white", edgecolor="0.2", hatch=hatches[m % 3])
             for m in range(len(methods))
@@ -253,7 +244,6 @@ def plot_tie_sensitivity(
         labels=[m.replace("_", " ") for m in methods],
         fontsize="x-small",
     )
-    return fig
 
 
 def plot_capacity_sweep(
@@ -428,11 +418,11 @@ def plot_station_schedules(
     for ax, unit in zip(axes.ravel(), units, strict=False):
         d = storage[storage["unit"] == unit].sort_values("hour")
         h = d["hour"].to_numpy()
-        _shade_hours(ax, peak_hours)
+        shade_hours(ax, peak_hours)
         ax.bar(h + 0.5, d["p_ch_kw"] / 1e3, width=0.85, color=PALETTE[0], label="charging")
         ax.bar(h + 0.5, -d["p_dis_kw"] / 1e3, width=0.85, color=PALETTE[1], label="discharging")
         if unit in uncontrolled_kw:
-            _step(
+            step(
                 ax,
                 np.asarray(uncontrolled_kw[unit]) / 1e3,
                 color="0.15",
@@ -443,7 +433,7 @@ def plot_station_schedules(
         ax.axhline(0, color="0.3", lw=0.6)
         ax.set_title(f"{unit} (bus {int(d['bus'].iloc[0])})")
         ax.set_ylabel("MW (+ charging)")
-        _hour_axis(ax, len(h))
+        hour_axis(ax, len(h))
     for ax in axes[:-1].ravel():
         ax.set_xlabel("")
     handles, labels = axes[0, 0].get_legend_handles_labels()
@@ -454,7 +444,7 @@ def plot_station_schedules(
     return fig
 
 
-def plot_station_energy(storage: pd.DataFrame, envelopes: Sequence[StorageEnvelope]) -> Figure:
+def plot_scheduled_energy(storage: pd.DataFrame, envelopes: Sequence[StorageEnvelope]) -> Figure:
     """Stored energy of every station (Plan 4) inside its bounds S_min, S_max of Eq. (5).
 
     Args:
@@ -482,12 +472,12 @@ def plot_station_energy(storage: pd.DataFrame, envelopes: Sequence[StorageEnvelo
             linewidth=0,
             label="[S_min, S_max]",
         )
-        _step(ax, env.s_max_kwh / 1e3, color=PALETTE[0], lw=1.0)
-        _step(ax, env.s_min_kwh / 1e3, color=PALETTE[0], lw=1.0)
-        _step(ax, d["energy_kwh"].to_numpy() / 1e3, color=PALETTE[3], lw=2.0, label="S, Plan 4")
+        step(ax, env.s_max_kwh / 1e3, color=PALETTE[0], lw=1.0)
+        step(ax, env.s_min_kwh / 1e3, color=PALETTE[0], lw=1.0)
+        step(ax, d["energy_kwh"].to_numpy() / 1e3, color=PALETTE[3], lw=2.0, label="S, Plan 4")
         ax.set_title(f"{env.name} (bus {env.bus})")
         ax.set_ylabel("MWh")
-        _hour_axis(ax, env.n_hours)
+        hour_axis(ax, env.n_hours)
     for ax in axes[:-1].ravel():
         ax.set_xlabel("")
     axes[0, 0].legend(fontsize="x-small", loc="upper center")
@@ -508,15 +498,15 @@ def plot_voltage_envelopes(
     for k, (name, v) in enumerate(v_by_plan.items()):
         v = np.asarray(v)
         n_hours = v.shape[1]
-        color = _plan_color(name, k)
-        _step(ax, v.min(axis=0), color=color, lw=1.8, label=f"{name}, lowest")
-        _step(ax, v.max(axis=0), color=color, lw=1.0, ls=":", label=f"{name}, highest")
+        color = plan_color(name, k)
+        step(ax, v.min(axis=0), color=color, lw=1.8, label=f"{name}, lowest")
+        step(ax, v.max(axis=0), color=color, lw=1.0, ls=":", label=f"{name}, highest")
     for lim in (v_min_pu, v_max_pu):
         ax.axhline(lim, color="0.2", ls="--", lw=1.0)
     ax.text(0.2, v_min_pu, f" lower limit {v_min_pu:g} p.u.", va="bottom", fontsize="x-small")
     ax.text(0.2, v_max_pu, f" upper limit {v_max_pu:g} p.u.", va="top", fontsize="x-small")
     ax.set_ylabel("voltage (p.u.)")
-    _hour_axis(ax, n_hours)
+    hour_axis(ax, n_hours)
     ax.legend(
         fontsize="x-small", ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False
     )
@@ -573,7 +563,7 @@ def plot_voltage_heatmaps(
             if v.min() < lim < v.max():
                 ax.contour(hh, buses, v, levels=[lim], colors="k", linewidths=1.2)
         ax.set_title(f"{name}: {v.min():.3f}-{v.max():.3f} p.u.", fontsize="medium")
-        _hour_axis(ax, n_hours)
+        hour_axis(ax, n_hours)
         ax.set_ylabel("bus")
     for ax in axes[:-1].ravel():
         ax.set_xlabel("")
@@ -600,11 +590,11 @@ def plot_sop_flows(sops_by_plan: Mapping[str, pd.DataFrame], ties: Sequence[str]
             d = sops[sops["tie"] == tie].sort_values("hour")
             if d.empty:
                 continue
-            color = _plan_color(name, k)
-            _step(axes[i, 0], d["p_a_kw"].to_numpy(), color=color, lw=1.6, label=name)
-            _step(axes[i, 0], d["p_b_kw"].to_numpy(), color=color, lw=1.0, ls="--")
-            _step(axes[i, 1], d["q_a_kvar"].to_numpy(), color=color, lw=1.6, label=name)
-            _step(axes[i, 1], d["q_b_kvar"].to_numpy(), color=color, lw=1.0, ls="--")
+            color = plan_color(name, k)
+            step(axes[i, 0], d["p_a_kw"].to_numpy(), color=color, lw=1.6, label=name)
+            step(axes[i, 0], d["p_b_kw"].to_numpy(), color=color, lw=1.0, ls="--")
+            step(axes[i, 1], d["q_a_kvar"].to_numpy(), color=color, lw=1.6, label=name)
+            step(axes[i, 1], d["q_b_kvar"].to_numpy(), color=color, lw=1.0, ls="--")
         a, b = tie.split("-")
         axes[i, 0].set_ylabel(f"{tie}\nkW")
         axes[i, 1].set_ylabel("kvar")
@@ -613,7 +603,7 @@ def plot_sop_flows(sops_by_plan: Mapping[str, pd.DataFrame], ties: Sequence[str]
         axes[i, 0].set_title(f"P drawn at bus {a} (solid), bus {b} (dashed)", fontsize="small")
         axes[i, 1].set_title(f"Q drawn at bus {a} (solid), bus {b} (dashed)", fontsize="small")
     for ax in axes[-1]:
-        _hour_axis(ax)
+        hour_axis(ax)
     axes[0, 0].legend(fontsize="x-small", loc="best")
     return fig
 
@@ -647,25 +637,25 @@ def plot_dg_and_import(
         label="available",
     )
     for k, (name, used) in enumerate(dg_used_kw.items()):
-        _step(
+        step(
             ax,
             np.asarray(used) / 1e3,
-            color=_plan_color(name, k),
+            color=plan_color(name, k),
             lw=1.4,
             ls=("-", "--", "-.", ":")[k % 4],
             label=f"used, {name}",
         )
     ax.set_ylabel("MW")
     ax.set_title("PV + wind output")
-    _hour_axis(ax, avail.size)
+    hour_axis(ax, avail.size)
     ax.legend(fontsize="x-small", loc="upper left")
     for k, (name, p) in enumerate(import_kw.items()):
-        _step(ax2, np.asarray(p) / 1e3, color=_plan_color(name, k), lw=1.6, label=name)
+        step(ax2, np.asarray(p) / 1e3, color=plan_color(name, k), lw=1.6, label=name)
     ax2.axhline(import_min_kw / 1e3, color="0.15", ls="--", lw=1.0)
     ax2.text(0.2, import_min_kw / 1e3, " lower limit (no export)", va="bottom", fontsize="x-small")
     ax2.set_ylabel("MW")
     ax2.set_title("import from the upstream grid")
-    _hour_axis(ax2, avail.size)
+    hour_axis(ax2, avail.size)
     ax2.legend(fontsize="x-small", loc="upper center", ncol=2)
     return fig
 

@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from sopev_lib.book.style import PALETTE
+from sopev_lib.book.style import PALETTE, plan_color
 
 __all__ = [
     "plot_alternative_effects",
@@ -29,7 +29,6 @@ __all__ = [
 ]
 
 #: One colour per plan, Plan 1..4 (as in the planning chapters).
-PLAN_COLORS = (PALETTE[7], PALETTE[0], PALETTE[2], PALETTE[3])
 
 
 def plot_relative_differences(table: pd.DataFrame, *, clip_pct: float = 100.0) -> Figure:
@@ -262,7 +261,7 @@ def plot_calibration(
     plans = sorted(scan["plan"].unique())
     for n in plans:
         d = scan[scan["plan"] == n].sort_values("x")
-        color = PLAN_COLORS[(n - 1) % len(PLAN_COLORS)]
+        color = plan_color(n)
         ax.plot(d["x"], d["total"], marker="o", ms=3.5, color=color, label=f"Plan {n}")
         if n != plans[0]:
             ax2.plot(d["x"], d["saving_pct"], marker="o", ms=3.5, color=color, label=f"Plan {n}")

@@ -15,11 +15,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sopev_lib.book.style import PALETTE
+from sopev_lib.book.style import PALETTE, PLAN_COLORS
 
-__all__ = ["PLAN_COLORS", "plot_robustness", "plot_sensitivity"]
+__all__ = ["plot_robustness", "plot_sensitivity"]
 
-PLAN_COLORS = {1: PALETTE[7], 2: PALETTE[0], 3: PALETTE[2], 4: PALETTE[3]}
 MARKERS = {1: "o", 2: "s", 3: "^", 4: "D"}
 
 
@@ -157,54 +156,10 @@ def plot_robustness(
     fig, axes = plt.subplots(2, 2, figsize=(12, 7.5))
     (a, b), (c, d) = axes
     rng = np.random.default_rng(0)  # horizontal jitter only
-
-    def strip(ax: plt.Axes, col: str, plans: Sequence[int], scale: float = 1.0) -> None:
-        for k, p in enumerate(plans):
-            y = ok.loc[ok["plan"] == p, col].to_numpy(dtype=float) * scale
-            if not len(y):
-                continue
-            xj = k + rng.uniform(-0.18, 0.18, len(y))
-            ax.scatter(xj, y, s=12, alpha=0.6, color=PLAN_COLORS[p], linewidths=0)
-            lo, hi = np.quantile(y, [0.025, 0.975])
-            ax.errorbar(
-                k + 0.3,
-                y.mean(),
-                yerr=[[y.mean() - lo], [hi - y.mean()]],
-                fmt="o",
-                color="k",
-                ms=4,
-                capsize=3,
-                lw=1.2,
-            )
-        ax.set_xticks(range(len(plans)), [f"Plan {p}" for p in plans])
-
-    strip(a, "total", (1, 2, 3, 4))
+    _strip(a, ok, "total", (1, 2, 3, 4), rng)
     a.set(ylabel="total cost (10$^4$ RMB/yr)", title="(a) annual cost per seed")
-    width = 0.8 / max(len(sites), 1)
-    for j, site in enumerate(sites):
-        col = f"sop_kva_{site}"
-        color = PALETTE[(j + 4) % len(PALETTE)]
-        for k, p in enumerate((2, 3, 4)):
-            y = ok.loc[ok["plan"] == p, col].to_numpy(dtype=float)
-            if not len(y):
-                continue
-            pos = k - 0.4 + width * (j + 0.5)
-            xj = pos + rng.uniform(-0.3, 0.3, len(y)) * width
-            b.scatter(
-                xj,
-                y,
-                s=12,
-                alpha=0.7,
-                color=color,
-                linewidths=0,
-                label=f"tie {site}" if k == 0 else None,
-            )
-    b.set_xticks(range(3), ["Plan 2", "Plan 3", "Plan 4"])
-    b.set_xlim(-0.6, 2.6)
-    b.set(ylabel="SOP capacity (kVA)", title="(b) SOP size per site")
-    if sites:
-        b.legend(fontsize=8, loc="best", markerscale=1.5)
-    strip(c, "saving_pct", (2, 3, 4))
+    _sizes_by_site(b, ok, sites, rng)
+    _strip(c, ok, "saving_pct", (2, 3, 4), rng)
     c.set(ylabel="saving vs Plan 1 (%)", title="(c) economic benefit per seed")
     for k, col in enumerate(margins.columns):
         y = margins[col].to_numpy(dtype=float)
@@ -222,3 +177,48 @@ def plot_robustness(
     for ax in axes.flat:
         ax.grid(True, axis="y")
     return fig
+
+
+def _strip(
+    ax: plt.Axes, ok: pd.DataFrame, col: str, plans: Sequence[int], rng: np.random.Generator
+) -> None:
+    """One jittered dot per seed and plan, with the mean and the central 95 % interval."""
+    for k, p in enumerate(plans):
+        y = ok.loc[ok["plan"] == p, col].to_numpy(dtype=float)
+        if not len(y):
+            continue
+        xj = k + rng.uniform(-0.18, 0.18, len(y))
+        ax.scatter(xj, y, s=12, alpha=0.6, color=PLAN_COLORS[p], linewidths=0)
+        lo, hi = np.quantile(y, [0.025, 0.975])
+        ax.errorbar(
+            k + 0.3,
+            y.mean(),
+            yerr=[[y.mean() - lo], [hi - y.mean()]],
+            fmt="o",
+            color="k",
+            ms=4,
+            capsize=3,
+            lw=1.2,
+        )
+    ax.set_xticks(range(len(plans)), [f"Plan {p}" for p in plans])
+
+
+def _sizes_by_site(
+    ax: plt.Axes, ok: pd.DataFrame, sites: Sequence[str], rng: np.random.Generator
+) -> None:
+    """Panel (b) of :func:`plot_robustness`: SOP capacity per site and seed, Plans 2-4."""
+    width = 0.8 / max(len(sites), 1)
+    for j, site in enumerate(sites):
+        color = PALETTE[(j + 4) % len(PALETTE)]
+        for k, p in enumerate((2, 3, 4)):
+            y = ok.loc[ok["plan"] == p, f"sop_kva_{site}"].to_numpy(dtype=float)
+            if not len(y):
+                continue
+            xj = k - 0.4 + width * (j + 0.5) + rng.uniform(-0.3, 0.3, len(y)) * width
+            label = f"tie {site}" if k == 0 else None
+            ax.scatter(xj, y, s=12, alpha=0.7, color=color, linewidths=0, label=label)
+    ax.set_xticks(range(3), ["Plan 2", "Plan 3", "Plan 4"])
+    ax.set_xlim(-0.6, 2.6)
+    ax.set(ylabel="SOP capacity (kVA)", title="(b) SOP size per site")
+    if sites:
+        ax.legend(fontsize=8, loc="best", markerscale=1.5)

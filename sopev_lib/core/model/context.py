@@ -21,7 +21,18 @@ import scipy.sparse as sp
 
 from sopev_lib.core.feeder import Feeder
 
-__all__ = ["COST_KEYS", "ROUNDOFF_KW", "BuildContext", "Device", "check_shape", "value"]
+__all__ = [
+    "COST_KEYS",
+    "RMB_PER_UNIT",
+    "ROUNDOFF_KW",
+    "BuildContext",
+    "Device",
+    "check_shape",
+    "value",
+]
+
+#: Money in the tables is in 10^4 RMB (Tables 4-5); costs in RMB are divided by this.
+RMB_PER_UNIT = 1e4
 
 #: Cost terms of Table 5, in the paper's order.
 COST_KEYS = ("C_SI", "C_OMS", "C_PC", "C_NLC")
@@ -88,7 +99,7 @@ class BuildContext:
 
     def energy_cost_factor(self) -> np.ndarray:
         """10^4 RMB per year for 1 p.u. held during hour t at a price of 1 RMB/kWh, (T,)."""
-        return self.base_kva * self.dt_h * self.hour_weights / 1e4
+        return self.base_kva * self.dt_h * self.hour_weights / RMB_PER_UNIT
 
 
 class Device(ABC):

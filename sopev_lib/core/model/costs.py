@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sopev_lib.core.model.context import RMB_PER_UNIT
 from sopev_lib.core.params import Params
 from sopev_lib.core.profiles import Profiles
 
@@ -21,8 +22,6 @@ __all__ = [
     "sop_annual_investment_per_kva",
     "sop_annual_om_per_kva",
 ]
-
-RMB_PER_UNIT = 1e4  # tables are in 10^4 RMB
 
 
 def annuity_factor(method: str, discount_rate: float, years: float) -> float:

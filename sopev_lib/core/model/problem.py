@@ -119,7 +119,7 @@ class PlanningModel:
         v_max_pu: float,
         v_substation_pu: float,
         loss_price_rmb_per_kwh: np.ndarray,
-        days_per_year: float = 365.0,
+        days_per_year: float,
         soft_voltage_penalty: float | None = None,
         hour_weights: np.ndarray | None = None,
         day_length: int | None = None,

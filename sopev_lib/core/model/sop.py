@@ -10,7 +10,24 @@ import numpy as np
 from sopev_lib.core.feeder import Tie
 from sopev_lib.core.model.context import BuildContext, Device, value
 
-__all__ = ["SoftOpenPoints"]
+__all__ = ["TRANSFER_SHARE", "SoftOpenPoints", "sop_transfers"]
+
+#: An SOP transfers active power in an hour when its sending converter draws more than this
+#: share of its capacity; below it the SOP works as two reactive compensators (or the flow is
+#: solver round-off).
+TRANSFER_SHARE = 0.01
+
+
+def sop_transfers(
+    p_a_kw: np.ndarray, p_b_kw: np.ndarray, capacity_kva: float, share: float = TRANSFER_SHARE
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per hour: the power sent (drawn at the sending end, kW), the power received (injected at
+    the other end, kW) and whether the SOP transfers (sent > ``share`` x capacity), Eqs. (7)-(8)
+    in the withdrawal convention of :class:`SoftOpenPoints`."""
+    p_a, p_b = np.asarray(p_a_kw, dtype=float), np.asarray(p_b_kw, dtype=float)
+    sent = np.maximum(p_a, p_b)
+    received = -np.minimum(p_a, p_b)
+    return sent, received, sent > share * float(capacity_kva)
 
 
 class SoftOpenPoints(Device):
