@@ -11,7 +11,7 @@ import time
 
 from sopev_lib.core.ev.envelopes import planning_envelopes, station_envelopes
 from sopev_lib.core.ev.fleet import sample_fleet
-from sopev_lib.core.params import load_params
+from sopev_lib.system.params import load_params
 from sopev_lib.verify.disaggregate import disaggregate
 
 REPEATS = 3

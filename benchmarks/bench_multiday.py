@@ -16,7 +16,6 @@ import time
 import warnings
 
 from sopev_lib.core.inputs import prepare_inputs
-from sopev_lib.core.params import load_params
 from sopev_lib.core.plans import solve_plan
 from sopev_lib.studies.multiday import (
     multiday_inputs,
@@ -25,6 +24,7 @@ from sopev_lib.studies.multiday import (
     sample_year,
     value_of_planning,
 )
+from sopev_lib.system.params import load_params
 
 K_VALUES = (1, 4, 12, 52)
 REPEATS = 3

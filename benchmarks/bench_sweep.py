@@ -25,8 +25,8 @@ import os
 import time
 import warnings
 
-from sopev_lib.core.paths import REPO_ROOT
 from sopev_lib.studies.sweep import load_config, run_sweep
+from sopev_lib.system.paths import REPO_ROOT
 
 TARIFF_RATIOS = {"linspace": [1.0, 5.0, 20]}
 DG_HALVES = ([0.5, 0.6667, 0.8333, 1.0, 1.1667], [1.3333, 1.5, 1.6667, 1.8333, 2.0])

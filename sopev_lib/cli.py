@@ -25,7 +25,6 @@ import pandas as pd
 import yaml
 
 from sopev_lib.core.model import InfeasiblePlanError
-from sopev_lib.core.params import load_params
 from sopev_lib.reproduction.paper import (
     table4_comparison,
     table5_comparison,
@@ -33,6 +32,7 @@ from sopev_lib.reproduction.paper import (
     write_results,
 )
 from sopev_lib.reproduction.pipeline import run_reproduction
+from sopev_lib.system.params import load_params
 
 __all__ = ["main", "parse_overrides"]
 

@@ -7,8 +7,8 @@ import warnings
 import pytest
 
 from sopev_lib.core.inputs import PlanInputs, prepare_inputs
-from sopev_lib.core.params import load_params
 from sopev_lib.reproduction.pipeline import Reproduction, run_reproduction
+from sopev_lib.system.params import load_params
 
 warnings.filterwarnings("ignore", message=".*numba.*")
 

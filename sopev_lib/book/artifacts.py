@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sopev_lib.core.io import json_default
+from sopev_lib.system.io import json_default
 
 __all__ = ["artifact_dir", "write_artifact"]
 

@@ -52,8 +52,8 @@ import numpy as np
 import pandas as pd
 
 from sopev_lib.core.inputs import PlanInputs
-from sopev_lib.core.params import Params
 from sopev_lib.core.results import PlanResult
+from sopev_lib.system.params import Params
 
 __all__ = [
     "INDEX_KEYS",

@@ -12,17 +12,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sopev_lib.core.feeder import Feeder
-from sopev_lib.core.grids import load_feeder
-from sopev_lib.core.params import Params, load_params
-from sopev_lib.core.profiles import (
+from sopev_lib.core.storage import StorageEnvelope
+from sopev_lib.system.feeder import Feeder
+from sopev_lib.system.grids import load_feeder
+from sopev_lib.system.params import Params, load_params
+from sopev_lib.system.profiles import (
     Profiles,
     bus_dg_available_kw,
     bus_load_kvar,
     bus_load_kw,
     load_profiles,
 )
-from sopev_lib.core.storage import StorageEnvelope
 
 __all__ = [
     "FEEDER_KEYS",

@@ -35,8 +35,8 @@ from sopev_lib.core.model.costs import (
     sop_annual_investment_per_kva,
     sop_annual_om_per_kva,
 )
-from sopev_lib.core.params import Params
 from sopev_lib.core.results import PlanResult
+from sopev_lib.system.params import Params
 
 __all__ = [
     "PLANS",

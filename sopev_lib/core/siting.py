@@ -24,9 +24,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sopev_lib.core.feeder import Feeder
 from sopev_lib.core.inputs import PlanInputs
-from sopev_lib.core.powerflow import ACResult, run_ac_power_flow
+from sopev_lib.system.feeder import Feeder
+from sopev_lib.system.powerflow import ACResult, run_ac_power_flow
 
 __all__ = [
     "marginal_losses",

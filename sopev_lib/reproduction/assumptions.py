@@ -29,11 +29,11 @@ import pandas as pd
 from sopev_lib.core.economics import cost_breakdown
 from sopev_lib.core.inputs import PlanInputs, prepare_inputs, rebuild_inputs
 from sopev_lib.core.model import InfeasiblePlanError
-from sopev_lib.core.params import Params, load_params, provenance_table
 from sopev_lib.core.plans import PLANS, ModelCache, solve_plan
-from sopev_lib.core.profiles import load_profiles
 from sopev_lib.core.results import PlanResult
 from sopev_lib.reproduction.paper import load_paper_results
+from sopev_lib.system.params import Params, load_params, provenance_table
+from sopev_lib.system.profiles import load_profiles
 from sopev_lib.verify.checks import verify
 
 __all__ = [

@@ -38,9 +38,9 @@ import pandas as pd
 from scipy.optimize import brentq
 
 from sopev_lib.core.model.costs import RMB_PER_UNIT, annuity_factor
-from sopev_lib.core.params import Params, load_params
 from sopev_lib.core.plans import PLANS
 from sopev_lib.reproduction.paper import load_paper_results
+from sopev_lib.system.params import Params, load_params
 
 __all__ = [
     "VERDICTS",

@@ -29,10 +29,10 @@ from scipy.optimize import brentq
 from sopev_lib.core.economics import cost_breakdown
 from sopev_lib.core.inputs import PlanInputs, prepare_inputs, rebuild_inputs
 from sopev_lib.core.model import InfeasiblePlanError
-from sopev_lib.core.params import Params, load_params
 from sopev_lib.core.plans import PLANS, ModelCache
 from sopev_lib.core.results import PlanResult
 from sopev_lib.reproduction.paper import load_paper_results
+from sopev_lib.system.params import Params, load_params
 
 __all__ = ["CALIBRATION_STATUSES", "Calibration", "calibrate", "plan_cost", "scan"]
 

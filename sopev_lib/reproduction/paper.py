@@ -28,9 +28,9 @@ from sopev_lib.core.economics import (
     loss_double_count,
     savings_table,
 )
-from sopev_lib.core.io import json_default
-from sopev_lib.core.paths import data_dir
 from sopev_lib.core.results import PlanResult
+from sopev_lib.system.io import json_default
+from sopev_lib.system.paths import data_dir
 from sopev_lib.verify.checks import Verification
 
 __all__ = [

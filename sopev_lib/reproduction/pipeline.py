@@ -16,10 +16,10 @@ from typing import Any
 
 from sopev_lib.core.flexibility import FlexibilityIndices, flexibility_indices
 from sopev_lib.core.inputs import PlanInputs, prepare_inputs
-from sopev_lib.core.params import Params, load_params
 from sopev_lib.core.plans import ModelCache, solve_all
 from sopev_lib.core.results import PlanResult
 from sopev_lib.core.stage2 import Stage2Result, solve_stage2
+from sopev_lib.system.params import Params, load_params
 from sopev_lib.verify.checks import Verification, verify
 
 __all__ = ["Reproduction", "run_reproduction"]

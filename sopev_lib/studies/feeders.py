@@ -47,14 +47,14 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from sopev_lib.core.feeder import Feeder, tie_name
-from sopev_lib.core.grids import load_feeder
 from sopev_lib.core.inputs import PlanInputs, prepare_inputs, with_overrides
-from sopev_lib.core.params import Params, load_params
-from sopev_lib.core.paths import data_dir
 from sopev_lib.core.plans import build_model, plan_spec
 from sopev_lib.core.results import PlanResult
 from sopev_lib.core.storage import StorageEnvelope
+from sopev_lib.system.feeder import Feeder, tie_name
+from sopev_lib.system.grids import load_feeder
+from sopev_lib.system.params import Params, load_params
+from sopev_lib.system.paths import data_dir
 
 __all__ = [
     "EN50160_LIMITS_PU",

@@ -53,15 +53,15 @@ import pandas as pd
 from sopev_lib.core.economics import cost_breakdown
 from sopev_lib.core.ev.envelopes import ENVELOPE_FIELDS, StationEnvelopes, station_envelopes
 from sopev_lib.core.ev.fleet import sample_fleet
-from sopev_lib.core.feeder import Feeder
-from sopev_lib.core.grids import load_feeder
 from sopev_lib.core.inputs import PlanInputs, prepare_inputs
-from sopev_lib.core.params import Params
 from sopev_lib.core.plans import plan_spec
-from sopev_lib.core.profiles import Profiles, load_profiles
 from sopev_lib.core.results import PlanResult
 from sopev_lib.core.storage import HOURLY_FIELDS, StorageEnvelope
 from sopev_lib.studies.feeders import solve_once
+from sopev_lib.system.feeder import Feeder
+from sopev_lib.system.grids import load_feeder
+from sopev_lib.system.params import Params
+from sopev_lib.system.profiles import Profiles, load_profiles
 
 __all__ = [
     "FEATURES",

@@ -61,16 +61,16 @@ import pandas as pd
 from sopev_lib.core.economics import cost_breakdown, energy_summary
 from sopev_lib.core.ev.envelopes import planning_envelopes
 from sopev_lib.core.ev.fleet import count_ranges
-from sopev_lib.core.feeder import Feeder
-from sopev_lib.core.grids import load_feeder
 from sopev_lib.core.inputs import PlanInputs, prepare_inputs
 from sopev_lib.core.model import InfeasiblePlanError
-from sopev_lib.core.params import Params, load_params
-from sopev_lib.core.paths import REPO_ROOT
 from sopev_lib.core.plans import PLANS, ModelCache
-from sopev_lib.core.profiles import Profiles, load_profiles
 from sopev_lib.core.results import PlanResult
 from sopev_lib.core.storage import StorageEnvelope
+from sopev_lib.system.feeder import Feeder
+from sopev_lib.system.grids import load_feeder
+from sopev_lib.system.params import Params, load_params
+from sopev_lib.system.paths import REPO_ROOT
+from sopev_lib.system.profiles import Profiles, load_profiles
 from sopev_lib.verify.checks import verify
 
 __all__ = [

@@ -84,8 +84,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sopev_lib.core.io import json_default
-from sopev_lib.core.paths import REPO_ROOT
+from sopev_lib.system.io import json_default
+from sopev_lib.system.paths import REPO_ROOT
 
 __all__ = [
     "DEFAULT_FUNCTION",

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sopev_lib.core.powerflow import run_ac_power_flow
 from sopev_lib.core.results import PlanResult
+from sopev_lib.system.powerflow import run_ac_power_flow
 
 __all__ = [
     "DEFAULT_GAP_TOL",

@@ -17,9 +17,9 @@ from sopev_lib.book.figures.feeder import (
     plot_voltage_profile,
 )
 from sopev_lib.book.tables import markdown_table
-from sopev_lib.core.feeder import Feeder
-from sopev_lib.core.grids import load_feeder
-from sopev_lib.core.params import load_params
+from sopev_lib.system.feeder import Feeder
+from sopev_lib.system.grids import load_feeder
+from sopev_lib.system.params import load_params
 
 
 @pytest.fixture(scope="module")

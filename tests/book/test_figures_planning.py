@@ -23,9 +23,9 @@ from sopev_lib.book.figures.planning import (
     plot_voltage_envelopes,
     plot_voltage_heatmaps,
 )
-from sopev_lib.core.params import load_params
 from sopev_lib.reproduction.paper import table4_comparison, table5_comparison
 from sopev_lib.reproduction.pipeline import Reproduction, run_reproduction
+from sopev_lib.system.params import load_params
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from sopev_lib.core.ev.envelopes import (
 )
 from sopev_lib.core.ev.fleet import count_ranges, sample_fleet, type_sigmas
 from sopev_lib.core.ev.forecast import arrival_kernels, day_ahead_forecast, realtime_assessment
-from sopev_lib.core.params import load_params
 from sopev_lib.core.storage import StorageEnvelope
+from sopev_lib.system.params import load_params
 from sopev_lib.verify.disaggregate import disaggregate
 
 ZERO_STATION_4 = [

@@ -27,10 +27,10 @@ from sopev_lib.core.flexibility import (
 )
 from sopev_lib.core.inputs import prepare_inputs
 from sopev_lib.core.model import InfeasiblePlanError
-from sopev_lib.core.params import load_params
 from sopev_lib.core.plans import ModelCache, build_model, solve_plan
 from sopev_lib.core.stage2 import COST_RTOL, Stage2Model, solve_stage2
 from sopev_lib.reproduction.paper import load_paper_results, table6_comparison, write_results
+from sopev_lib.system.params import load_params
 from sopev_lib.verify.checks import verify
 
 # ----- a three-hour case computed by hand -----------------------------------------------------

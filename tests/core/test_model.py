@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sopev_lib.core.feeder import Feeder
 from sopev_lib.core.inputs import prepare_inputs
 from sopev_lib.core.model import InfeasiblePlanError, PlanningModel, ProfileLoad, Substation
 from sopev_lib.core.model.costs import annuity_factor
-from sopev_lib.core.params import load_params
 from sopev_lib.core.plans import ModelCache, build_model, solve_plan
+from sopev_lib.system.feeder import Feeder
+from sopev_lib.system.params import load_params
 
 
 def two_bus_feeder(r_ohm: float = 2.0, x_ohm: float = 1.5) -> Feeder:
@@ -180,7 +180,7 @@ def test_fixed_sop_capacity(inputs) -> None:
 
 
 def test_violation_ranges_are_compact() -> None:
-    from sopev_lib.core.text import listing, ranges
+    from sopev_lib.system.text import listing, ranges
 
     assert ranges([12, 3, 4, 5, 9, 11]) == "3-5, 9, 11-12"
     assert ranges([7]) == "7"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from sopev_lib.core.economics import cost_breakdown
-from sopev_lib.core.params import load_params
 from sopev_lib.reproduction.pipeline import run_reproduction
+from sopev_lib.system.params import load_params
 
 PINNED = json.loads(
     (Path(__file__).resolve().parents[1] / "data" / "pinned_results.json").read_text()

@@ -9,7 +9,6 @@ import pytest
 from sopev_lib.core.economics import cost_breakdown, total_losses_kw
 from sopev_lib.core.inputs import prepare_inputs
 from sopev_lib.core.model import InfeasiblePlanError
-from sopev_lib.core.params import load_params, provenance_table
 from sopev_lib.core.plans import ModelCache, solve_plan
 from sopev_lib.reproduction.assumptions import (
     ALTERNATIVES,
@@ -19,6 +18,7 @@ from sopev_lib.reproduction.assumptions import (
     run_alternatives,
     select_alternatives,
 )
+from sopev_lib.system.params import load_params, provenance_table
 
 
 @pytest.fixture(scope="module")

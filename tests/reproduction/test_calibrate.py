@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from sopev_lib.core.inputs import prepare_inputs
-from sopev_lib.core.params import load_params
 from sopev_lib.core.plans import ModelCache
 from sopev_lib.reproduction.calibrate import calibrate, plan_cost, scan
+from sopev_lib.system.params import load_params
 
 
 @pytest.fixture(scope="module")

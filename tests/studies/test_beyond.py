@@ -10,10 +10,7 @@ import pandapower as pp
 import pandapower.networks as pn
 import pytest
 
-from sopev_lib.core.grids import from_pandapower, load_feeder
-from sopev_lib.core.params import load_params
 from sopev_lib.core.plans import solve_plan
-from sopev_lib.core.powerflow import run_ac_power_flow
 from sopev_lib.studies.feeders import (
     IEEE33_DG_SHARE,
     choose_sop_sites,
@@ -35,6 +32,9 @@ from sopev_lib.studies.multiday import (
     sample_year,
     value_of_planning,
 )
+from sopev_lib.system.grids import from_pandapower, load_feeder
+from sopev_lib.system.params import load_params
+from sopev_lib.system.powerflow import run_ac_power_flow
 from sopev_lib.verify.checks import verify
 
 

@@ -10,12 +10,12 @@ import pandapower as pp
 import pandapower.networks as pn
 import pytest
 
-from sopev_lib.core.grids import from_pandapower, load_feeder
 from sopev_lib.core.inputs import PlanInputs
 from sopev_lib.core.plans import solve_plan
-from sopev_lib.core.powerflow import run_ac_power_flow
-from sopev_lib.core.profiles import Profiles
 from sopev_lib.core.storage import HOURLY_FIELDS
+from sopev_lib.system.grids import from_pandapower, load_feeder
+from sopev_lib.system.powerflow import run_ac_power_flow
+from sopev_lib.system.profiles import Profiles
 
 
 def test_case33bw_from_pandapower_equals_our_data() -> None:

@@ -1,7 +1,7 @@
 """Figures of the test-system chapter: the feeder diagram, voltage profiles and daily curves.
 
 The feeder diagram needs bus positions. :func:`feeder_layout` computes them for any radial
-:class:`~sopev_lib.core.feeder.Feeder` (no hand-typed coordinates): the feeder is split into
+:class:`~sopev_lib.system.feeder.Feeder` (no hand-typed coordinates): the feeder is split into
 sections by a longest-path decomposition, the main trunk (the longest path from the substation)
 runs left to right on row 0, and every lateral hangs below or above the bus it leaves from and
 runs to the right on the nearest row where it does not collide with an earlier section.
@@ -23,7 +23,7 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
 from sopev_lib.book.style import PALETTE, step
-from sopev_lib.core.feeder import Feeder
+from sopev_lib.system.feeder import Feeder
 
 __all__ = [
     "FeederLayout",

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from sopev_lib.core.ev.fleet import T_HOURS, Fleet, check_index, ev_params_of, sample_fleet
-from sopev_lib.core.params import Params
 from sopev_lib.core.storage import HOURLY_FIELDS, StorageEnvelope
+from sopev_lib.system.params import Params
 
 __all__ = [
     "ENVELOPE_FIELDS",

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from sopev_lib.core.params import EVParams, Params, revalidate
+from sopev_lib.system.params import EVParams, Params, revalidate
 
 __all__ = [
     "T_HOURS",
@@ -70,9 +70,9 @@ def ev_params_of(params: Params | EVParams) -> EVParams:
 def validate_ev_params(ev: EVParams) -> None:
     """Re-check the EV parameters this module relies on.
 
-    :func:`sopev_lib.core.params.load_params` already validates them; this guards against objects
+    :func:`sopev_lib.system.params.load_params` already validates them; this guards against objects
     built by hand or with :func:`dataclasses.replace`, which skip that check, by re-running the
-    same checks (:func:`sopev_lib.core.params.revalidate`).
+    same checks (:func:`sopev_lib.system.params.revalidate`).
 
     Raises:
         ValueError: naming the field, its value and the allowed range.

@@ -15,7 +15,7 @@ from sopev_lib.core.ev.envelopes import (
     station_envelopes,
 )
 from sopev_lib.core.ev.fleet import T_HOURS, Fleet, check_positive_int, ev_params_of, sample_fleet
-from sopev_lib.core.params import Params
+from sopev_lib.system.params import Params
 
 __all__ = [
     "DayAheadForecast",

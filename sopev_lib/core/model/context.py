@@ -19,7 +19,7 @@ import cvxpy as cp
 import numpy as np
 import scipy.sparse as sp
 
-from sopev_lib.core.feeder import Feeder
+from sopev_lib.system.feeder import Feeder
 
 __all__ = [
     "COST_KEYS",

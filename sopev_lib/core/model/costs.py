@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from sopev_lib.core.model.context import RMB_PER_UNIT
-from sopev_lib.core.params import Params
-from sopev_lib.core.profiles import Profiles
+from sopev_lib.system.params import Params
+from sopev_lib.system.profiles import Profiles
 
 __all__ = [
     "annuity_factor",

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 import cvxpy as cp
 import numpy as np
 
-from sopev_lib.core.feeder import Feeder
 from sopev_lib.core.model.context import BuildContext, Device, value
 from sopev_lib.core.model.distflow import DistFlowNetwork
-from sopev_lib.core.text import ranges
+from sopev_lib.system.feeder import Feeder
+from sopev_lib.system.text import ranges
 
 __all__ = [
     "DPP_MAX_BRANCH_HOURS",

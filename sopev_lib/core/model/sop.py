@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import cvxpy as cp
 import numpy as np
 
-from sopev_lib.core.feeder import Tie
 from sopev_lib.core.model.context import BuildContext, Device, value
+from sopev_lib.system.feeder import Tie
 
 __all__ = ["TRANSFER_SHARE", "SoftOpenPoints", "sop_transfers"]
 

@@ -1,9 +1,9 @@
 """Feeders to and from pandapower networks, and the feeders pandapower ships.
 
 The paper's feeder is the IEEE 33-bus system read from ``data/ieee33`` (:mod:`.feeder`); this
-module converts any radial pandapower network into a :class:`~sopev_lib.core.feeder.Feeder`
+module converts any radial pandapower network into a :class:`~sopev_lib.system.feeder.Feeder`
 (chapter 8: CIGRE MV) and back (the independent AC check of :mod:`sopev_lib.verify`).
-pandapower is imported inside the functions, so importing the core stays light.
+pandapower is imported inside the functions, so importing the library stays light.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sopev_lib.core.feeder import Feeder
-from sopev_lib.core.params import Params, load_params
-from sopev_lib.core.paths import data_dir
+from sopev_lib.system.feeder import Feeder
+from sopev_lib.system.params import Params, load_params
+from sopev_lib.system.paths import data_dir
 
 __all__ = [
     "PANDAPOWER_FEEDERS",

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sopev_lib.core.feeder import Feeder
-from sopev_lib.core.params import Params
-from sopev_lib.core.paths import data_dir
+from sopev_lib.system.feeder import Feeder
+from sopev_lib.system.params import Params
+from sopev_lib.system.paths import data_dir
 
 __all__ = ["Profiles", "bus_dg_available_kw", "bus_load_kvar", "bus_load_kw", "load_profiles"]
 

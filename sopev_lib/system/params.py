@@ -19,7 +19,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 import pandas as pd
 import yaml
 
-from sopev_lib.core.paths import data_dir
+from sopev_lib.system.paths import data_dir
 
 __all__ = [
     "DGParams",

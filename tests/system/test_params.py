@@ -1,4 +1,4 @@
-"""sopev_lib.core.params: defaults, provenance, and the error messages of bad inputs."""
+"""sopev_lib.system.params: defaults, provenance, and the error messages of bad inputs."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from sopev_lib.core.params import Params, load_params, provenance_table
-from sopev_lib.core.paths import data_dir
+from sopev_lib.system.params import Params, load_params, provenance_table
+from sopev_lib.system.paths import data_dir
 
 SOURCE_PREFIXES = ("paper:", "ref [", "assumed:")
 

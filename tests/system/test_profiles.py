@@ -1,4 +1,4 @@
-"""sopev_lib.core.profiles: the planning day, the paper's tariff periods, bad profile tables."""
+"""sopev_lib.system.profiles: the planning day, the paper's tariff periods, bad profile tables."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sopev_lib.core.grids import load_feeder
-from sopev_lib.core.params import Params, load_params
-from sopev_lib.core.paths import data_dir
-from sopev_lib.core.profiles import bus_dg_available_kw, bus_load_kvar, bus_load_kw, load_profiles
+from sopev_lib.system.grids import load_feeder
+from sopev_lib.system.params import Params, load_params
+from sopev_lib.system.paths import data_dir
+from sopev_lib.system.profiles import bus_dg_available_kw, bus_load_kvar, bus_load_kw, load_profiles
 
 # Section 5 of the paper: peak 09:00-11:00 and 14:00-18:00; flat 06:00-08:00, 12:00-13:00 and
 # 19:00-22:00; valley 23:00-05:00. Each label is an hour slot [h, h+1), so 09-11 is 9, 10, 11.

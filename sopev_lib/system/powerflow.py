@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sopev_lib.core.feeder import Feeder
-from sopev_lib.core.grids import to_pandapower
+from sopev_lib.system.feeder import Feeder
+from sopev_lib.system.grids import to_pandapower
 
 __all__ = ["ACResult", "run_ac_power_flow"]
 

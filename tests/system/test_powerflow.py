@@ -1,4 +1,4 @@
-"""sopev_lib.core.powerflow: the published IEEE 33-bus base case, energy balance, shapes."""
+"""sopev_lib.system.powerflow: the published IEEE 33-bus base case, energy balance, shapes."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import yaml
 
-from sopev_lib.core.feeder import Feeder
-from sopev_lib.core.grids import load_feeder
-from sopev_lib.core.params import load_params
-from sopev_lib.core.paths import data_dir
-from sopev_lib.core.powerflow import ACResult, run_ac_power_flow
+from sopev_lib.system.feeder import Feeder
+from sopev_lib.system.grids import load_feeder
+from sopev_lib.system.params import load_params
+from sopev_lib.system.paths import data_dir
+from sopev_lib.system.powerflow import ACResult, run_ac_power_flow
 
 
 @pytest.fixture(scope="module")

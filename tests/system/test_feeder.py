@@ -1,4 +1,4 @@
-"""sopev_lib.core.feeder: the IEEE 33-bus feeder, its orientation and incidence, bad topologies."""
+"""sopev_lib.system.feeder: the IEEE 33-bus feeder, its orientation, incidence, bad topologies."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from sopev_lib.core.feeder import Feeder
-from sopev_lib.core.grids import load_feeder, to_pandapower
-from sopev_lib.core.params import load_params
-from sopev_lib.core.paths import data_dir
+from sopev_lib.system.feeder import Feeder
+from sopev_lib.system.grids import load_feeder, to_pandapower
+from sopev_lib.system.params import load_params
+from sopev_lib.system.paths import data_dir
 
 
 @pytest.fixture(scope="module")
