@@ -153,6 +153,10 @@ def stage(build_dir: Path, executed: Path, only: list[str] | None = None) -> Pat
         toc = filtered_toc(toc, set(only))
     (src / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
     shutil.copytree(ROOT / "book", src / "book")
+    # the library's source, for the chapters' {literalinclude} and {download} of its files
+    shutil.copytree(
+        ROOT / "sopev_lib", src / "sopev_lib", ignore=shutil.ignore_patterns("__pycache__")
+    )
     (src / "notebooks").mkdir()
     for nb in executed.glob("*.ipynb"):
         if not only or nb.stem in only:
