@@ -21,11 +21,12 @@ SITE_DIR ?= _build/ci/html
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: help venv book book-ci test test-unit test-site site-deps bench reproduce lab lint clean \
-	distclean
+.PHONY: help venv book book-ci chapter test test-unit test-loop test-site site-deps bench reproduce lab lint \
+	clean distclean
 
 help:
 	@echo "make book       execute every chapter with papermill and build the site (_build/html)"
+	@echo "make chapter CH=04 PARAMS=\"v_min_pu=0.94\"  rerun one chapter, rebuild its page"
 	@echo "make test       unit tests + every chapter at CI size + strict book build + browser test"
 	@echo "make test-site  open every page of SITE_DIR (default _build/ci/html) in headless Chromium"
 	@echo "make bench      performance benchmarks (benchmarks/), figures printed"
@@ -44,13 +45,27 @@ venv: $(STAMP)
 book: $(STAMP)
 	$(PY) scripts/build_book.py --profile full --build-dir _build
 
+# One chapter with other parameters, rebuilt inside the built site (BUILD=_build/ci for the
+# CI-size site): make chapter CH=04 PARAMS="v_min_pu=0.94 sop_unit_cost=3000"
+CH ?=
+PARAMS ?=
+BUILD ?= _build
+chapter: $(STAMP)
+	@test -n "$(CH)" || { echo 'usage: make chapter CH=04 PARAMS="name=value ..."'; exit 2; }
+	$(PY) scripts/build_chapter.py $(CH) $(PARAMS) --build-dir $(BUILD)
+
 # CI-size book: same notebooks with the small parameters of notebooks/ci_params.yaml.
 book-ci: $(STAMP)
 	$(PY) scripts/build_book.py --profile ci --build-dir _build/ci
 
 test-unit: $(STAMP)
 	$(PY) -m ruff check sopev_lib tests benchmarks scripts
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not notebook"
+
+# The student loop on the CI-size site: rerun one chapter with a changed parameter (make
+# chapter) and check its page and its executed notebook (tests/test_student_loop.py).
+test-loop: $(STAMP)
+	$(PY) -m pytest -m notebook
 
 # Debian's Chromium, installed when missing (CI runs as root on a fresh Debian machine).
 $(CHROMIUM):
@@ -68,7 +83,7 @@ test-site: site-deps
 	$(PY) scripts/check_site.py $(SITE_DIR)
 
 # site-deps first, so the tests of the browser test (tests/test_site_check.py) run, not skip.
-test: site-deps test-unit book-ci test-site
+test: site-deps test-unit book-ci test-loop test-site
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py

@@ -84,16 +84,34 @@ def execute_one(stem: str, parameters: dict, out_dir: str) -> dict:
     return record
 
 
+def longest_first(stems: list[str], out_dir: Path) -> list[str]:
+    """``stems`` ordered by their execution time in the previous build of ``out_dir`` (longest
+    first, so that the workers finish together); chapters without a record go first, in reverse
+    contents order (the later chapters are the heavier ones)."""
+    status = out_dir / "status.json"
+    seconds: dict[str, float] = {}
+    if status.is_file():
+        try:
+            for rec in json.loads(status.read_text(encoding="utf-8")).get("notebooks", []):
+                seconds[rec["notebook"]] = float(rec.get("seconds") or 0.0)
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            seconds = {}
+    unknown = [s for s in reversed(stems) if s not in seconds]
+    return unknown + sorted((s for s in stems if s in seconds), key=lambda s: -seconds[s])
+
+
 def execute_all(stems: list[str], profile: str, out_dir: Path, jobs: int) -> list[dict]:
     ci_params = yaml.safe_load((ROOT / "notebooks" / "ci_params.yaml").read_text()) or {}
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs_params = {s: (ci_params.get(s) or {}) if profile == "ci" else {} for s in stems}
+    order = longest_first(stems, out_dir)
     if jobs <= 1 or len(stems) <= 1:
-        records = [execute_one(s, jobs_params[s], str(out_dir)) for s in stems]
+        done = {s: execute_one(s, jobs_params[s], str(out_dir)) for s in order}
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(execute_one, s, jobs_params[s], str(out_dir)) for s in stems]
-            records = [f.result() for f in futures]
+            futures = {s: pool.submit(execute_one, s, jobs_params[s], str(out_dir)) for s in order}
+            done = {s: f.result() for s, f in futures.items()}
+    records = [done[s] for s in stems]
     for r in records:
         print(f"  {r['status']:>6}  {r['seconds']:7.1f} s  {r['notebook']}", flush=True)
     return records
@@ -182,10 +200,14 @@ def build_site(src: Path, build_dir: Path) -> Path:
     ]
     print("$", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True)
+    # The site stays where Sphinx wrote it (so that `make chapter` can rebuild one page
+    # incrementally); <build-dir>/html points at it.
     html = build_dir / "html"
-    if html.exists():
+    if html.is_symlink() or html.is_file():
+        html.unlink()
+    elif html.exists():
         shutil.rmtree(html)
-    shutil.move(str(src / "_build" / "html"), str(html))
+    html.symlink_to(Path("src") / "_build" / "html", target_is_directory=True)
     return html
 
 

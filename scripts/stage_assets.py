@@ -253,8 +253,18 @@ def chapter_section(status: Mapping[str, Any] | None, src: Path, docs: list[str]
         ptxt = ", ".join(f"`{k}={json.dumps(v)}`" for k, v in params.items()) or "defaults"
         state = rec.get("status", "unknown")
         state = "✔ ok" if state == "ok" else f"✘ {state}"
+        if rec.get("rebuilt_by"):
+            changed = rec.get("changed") or {}
+            ptxt += (
+                f" (rebuilt by `{rec['rebuilt_by']}`; {len(changed)} value(s) differ from "
+                "the defaults)"
+            )
         rows.append([name, state, cell_text(seconds), ptxt.replace("|", "\\|")])
-    out.append(md_table(["Chapter", "Status", "Execution time (s)", "Parameters"], rows, "llrl"))
+    out.append(
+        wrapping_table(
+            md_table(["Chapter", "Status", "Execution time (s)", "Parameters"], rows, "llrl")
+        )
+    )
     out += [
         "",
         f"Total execution time: {total:.1f} s (notebooks run in parallel, so the "
@@ -283,7 +293,7 @@ def versions_section(status: Mapping[str, Any] | None) -> list[str]:
         "",
         "Versions of the environment that executed the notebooks and rendered this site.",
         "",
-        md_table(["Package", "Version"], rows),
+        wrapping_table(md_table(["Package", "Version"], rows)),
         "",
     ]
 
@@ -308,13 +318,25 @@ def planning_section(artifacts: Mapping[str, Any]) -> list[str]:
     ]
     keys = [k for k, _ in PLANNING_COLUMNS]
     extra = sorted({k for v in stats.values() if isinstance(v, Mapping) for k in v} - set(keys))
-    header = ["Plan"] + [label for _, label in PLANNING_COLUMNS] + extra
-    rows = []
-    for plan, rec in stats.items():
-        rec = rec if isinstance(rec, Mapping) else {"status": rec}
-        rows.append([cell_text(str(plan))] + [cell_text(rec.get(k)) for k in keys + extra])
-    out += [md_table(header, rows, "ll" + "r" * (len(header) - 2)), ""]
+    labels = dict(PLANNING_COLUMNS)
+    records = {
+        str(plan): rec if isinstance(rec, Mapping) else {"status": rec}
+        for plan, rec in stats.items()
+    }
+    # one column per plan: the table fits a phone's width
+    header = ["", *(cell_text(p) for p in records)]
+    rows = [
+        [labels.get(k, cell_text(k))] + [cell_text(rec.get(k)) for rec in records.values()]
+        for k in keys + extra
+    ]
+    out += [wrapping_table(md_table(header, rows, "l" + "r" * len(records))), ""]
     return out
+
+
+def wrapping_table(table: str) -> str:
+    """A pipe table in a ``{table}`` directive whose cells may break anywhere (CSS class
+    ``sopev-wrap``), so that long keys and versions fit a phone's width."""
+    return ":::{table}\n:class: sopev-wrap\n\n" + table + "\n:::"
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]] | None:
@@ -352,12 +374,12 @@ def generic_artifact(name: str, data: Any) -> list[str]:
             rows = [
                 [cell_text(str(k))] + [cell_text(v.get(c)) for c in cols] for k, v in data.items()
             ]
-            out += [md_table([""] + [cell_text(c) for c in cols], rows), ""]
+            out += [wrapping_table(md_table([""] + [cell_text(c) for c in cols], rows)), ""]
             return out
     flat = flatten(data) if isinstance(data, Mapping) and data else None
     if flat is not None and len(flat) <= 60:
         rows = [[cell_text(k), v] for k, v in flat]
-        out += [md_table(["Key", "Value"], rows), ""]
+        out += [wrapping_table(md_table(["Key", "Value"], rows)), ""]
         return out
     text = json.dumps(data, indent=2)
     language = "json"
@@ -421,7 +443,10 @@ def downloads_section(
         )
         rows.append(row)
     if rows:
-        out += [md_table(["Chapter", "Executed notebook", "Source notebook"], rows), ""]
+        out += [
+            wrapping_table(md_table(["Chapter", "Executed notebook", "Source notebook"], rows)),
+            "",
+        ]
     else:
         out += ["No chapter notebooks are part of this build.", ""]
     files = []

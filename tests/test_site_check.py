@@ -102,14 +102,14 @@ def good_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, check_s
     pages = {
         "index.html": page(
             "<h1 id='top'>Soft open points</h1><p>A soft open point is a converter.</p>"
-            f"{math}<img src='good.png' alt='x'>"
+            f"{math}<img src='good.png' alt='A grey test image of three by two pixels'>"
             "<table><tr><th>Plan</th><td>1.0</td></tr></table>"
             "<a href='sub/page2.html#sec'>next</a> <a href='#top'>top</a> "
             "<a href='https://doi.org/10.3390/en18030694'>paper (an external link)</a>",
             MATHJAX_HEAD if HAVE_MATHJAX else "",
         ),
         "sub/page2.html": page(
-            "<h2 id='sec'>Section</h2><img src='../good.png' alt='y'>"
+            "<h2 id='sec'>Section</h2><img src='../good.png' alt='The same grey test image, again'>"
             "<a href='../index.html'>back</a> <a href='./'>folder</a>"
         ),
         "sub/index.html": page("<p>folder index</p>"),
@@ -150,6 +150,33 @@ def broken_report(tmp_path_factory: pytest.TempPathFactory) -> check_site.SiteRe
         "low_contrast.html": page(
             "<table><tr><td style='color:#eee;background:#fff'>faint</td></tr></table>"
         ),
+        "wide_equation.html": page(
+            r"<div class='math notranslate'>\["
+            + " + ".join(f"x_{{{i}}}" for i in range(80))
+            + r"\]</div>",
+            mj,
+        ),
+        "wide_table.html": page(
+            "<table><tr>"
+            + "".join(f"<td>column_{i}_value</td>" for i in range(40))
+            + "</tr></table>"
+        ),
+        "narrow_table_phone.html": page(
+            "<table><tr>" + "".join(f"<td>value{i}</td>" for i in range(8)) + "</tr></table>"
+        ),
+        "hidden_wide_table.html": page(
+            "<details><summary>more</summary><table><tr>"
+            + "".join(f"<td>column_{i}_value</td>" for i in range(40))
+            + "</tr></table></details>"
+        ),
+        "no_alt.html": page(
+            "<img src='good.png'><img src='good.png' alt='_build/jupyter_execute/abc.png'>"
+        ),
+        "repr_text.html": page(
+            "<p>written to PosixPath('/work/main/_build/x.json')</p>"
+            "<p>costs in 10^4 RMB; C_SI is zero</p><pre>10^4 in code is fine</pre>"
+        ),
+        "tall.html": page("<div style='height:40000px'>a very long page</div>"),
     }
     # A page built from a notebook, without download button, whose notebook was never run.
     pages["chapter.html"] = page("<h1>chapter</h1>")
@@ -234,6 +261,42 @@ def test_console_errors_and_exceptions_fail(broken_report: check_site.SiteReport
 @needs_chromium
 def test_low_contrast_table_fails(broken_report: check_site.SiteReport) -> None:
     assert broken_report.kinds("low_contrast.html") == {"contrast"}
+
+
+@needs_chromium
+@needs_mathjax
+def test_too_wide_equation_fails(broken_report: check_site.SiteReport) -> None:
+    """The test of the test: a display equation wider than the column fails at both widths."""
+    wide = [p.detail for p in broken_report.problems if p.page == "wide_equation.html"]
+    assert broken_report.kinds("wide_equation.html") == {"wide-equation"}
+    assert any(d.startswith("1280 px") for d in wide) and any(d.startswith("390 px") for d in wide)
+
+
+@needs_chromium
+def test_too_wide_tables_fail_also_in_dropdowns(broken_report: check_site.SiteReport) -> None:
+    assert broken_report.kinds("wide_table.html") == {"wide-table"}
+    assert broken_report.kinds("hidden_wide_table.html") == {"wide-table"}
+    phone = [p.detail for p in broken_report.problems if p.page == "narrow_table_phone.html"]
+    assert phone and all(d.startswith("390 px") for d in phone)
+
+
+@needs_chromium
+def test_images_need_alt_text_that_says_something(broken_report: check_site.SiteReport) -> None:
+    alts = [p for p in broken_report.problems if p.page == "no_alt.html"]
+    assert len(alts) == 2 and {p.kind for p in alts} == {"alt-text"}
+
+
+@needs_chromium
+def test_repr_path_and_raw_notation_fail(broken_report: check_site.SiteReport) -> None:
+    kinds = broken_report.kinds("repr_text.html")
+    assert {"python-repr", "build-path", "raw-power", "raw-symbol"} <= kinds
+    details = [p.detail for p in broken_report.problems if p.page == "repr_text.html"]
+    assert not any("in code is fine" in d for d in details)
+
+
+@needs_chromium
+def test_too_tall_page_fails(broken_report: check_site.SiteReport) -> None:
+    assert broken_report.kinds("tall.html") == {"page-height"}
 
 
 @needs_chromium
