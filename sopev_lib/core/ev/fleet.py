@@ -71,8 +71,8 @@ def validate_ev_params(ev: EVParams) -> None:
     """Re-check the EV parameters this module relies on.
 
     :func:`sopev_lib.core.params.load_params` already validates them; this guards against objects
-    built by hand or with :func:`dataclasses.replace`, which skip that check, by re-running the
-    same checks (:func:`sopev_lib.core.params.revalidate`).
+    changed with ``model_copy(update=...)``, which skips that check, by re-running the same checks
+    (:func:`sopev_lib.core.params.revalidate`).
 
     Raises:
         ValueError: naming the field, its value and the allowed range.
