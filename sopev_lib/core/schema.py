@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import numpy as np
 import yaml
@@ -139,8 +140,9 @@ def validating(model: type[BaseModel], where: str = "") -> Iterator[None]:
 def _describe(err: Mapping[str, Any], model: type[BaseModel], where: str) -> str:
     loc, kind, ctx = tuple(err["loc"]), err["type"], err.get("ctx", {})
     path, value = _dotted(where, loc), err.get("input")
-    if kind == "value_error":  # a rule between the fields of the model at ``path``
-        return str(ctx["error"]).replace(AT, f"{path}." if path else "")
+    if kind == "value_error":  # ``@``: a rule between the fields of the model at ``path``
+        text = str(ctx["error"])
+        return text.replace(AT, f"{path}." if path else "") if AT in text else f"{path}: {text}"
     if kind == "missing":
         return f"{path}: missing (required)"
     if kind == "extra_forbidden":
@@ -162,6 +164,7 @@ def _describe(err: Mapping[str, Any], model: type[BaseModel], where: str) -> str
         "bool_type": "expected true or false",
         "bool_parsing": "expected true or false",
         "string_type": "expected text",
+        "string_pattern_mismatch": f"expected text matching {ctx.get('pattern')!r}",
         "tuple_type": "expected a list",
         "list_type": "expected a list",
         "dict_type": "expected a mapping (key: value)",
@@ -179,12 +182,17 @@ def _dotted(where: str, loc: Sequence[Any]) -> str:
 
 
 def _unwrap(hint: Any) -> tuple[Any, list[Any]]:
-    """The type inside ``Annotated[...]`` layers and their metadata (bounds, validators)."""
+    """The type inside ``Annotated[...]`` layers and ``X | None``, and the metadata of the
+    layers (bounds, validators)."""
     meta: list[Any] = []
-    while get_origin(hint) is Annotated:
-        meta += hint.__metadata__
-        hint = get_args(hint)[0]
-    return hint, meta
+    while True:
+        if get_origin(hint) is Annotated:
+            meta += hint.__metadata__
+            hint = get_args(hint)[0]
+        elif get_origin(hint) in (Union, UnionType) and type(None) in get_args(hint):
+            hint = next(a for a in get_args(hint) if a is not type(None))
+        else:
+            return hint, meta
 
 
 def _hint_at(model: type[BaseModel], loc: Sequence[Any]) -> tuple[Any, list[Any]]:
@@ -192,7 +200,8 @@ def _hint_at(model: type[BaseModel], loc: Sequence[Any]) -> tuple[Any, list[Any]
     hint, meta = _unwrap(model)
     for part in loc:
         if isinstance(part, int) and get_origin(hint) is tuple:
-            hint, meta = _unwrap(get_args(hint)[0])
+            args = get_args(hint)  # (X, ...) or one type per entry
+            hint, meta = _unwrap(args[0] if args[-1] is Ellipsis else args[part])
         elif isinstance(hint, type) and issubclass(hint, BaseModel) and part in hint.model_fields:
             field = hint.model_fields[part]
             hint, inner = _unwrap(field.annotation)
