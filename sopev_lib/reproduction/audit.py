@@ -301,15 +301,29 @@ def paper_audit(
     paper = paper if paper is not None else load_paper_results()
     params = params if params is not None else load_params()
     sop = params.sop
-    t4, t6 = "Table 4", "Table 6"
-    checks: list[AuditCheck] = []
     plans = sorted(paper["table4"]["plans"])
     sop_plans = [n for n in plans if paper["table4"]["plans"][n].get("sop_kva")]
+    return [
+        *_table_checks(paper, plans),
+        # the headline saving: Table 4 against the conclusion's "about 24.8 %"
+        *_headline_checks(paper, plans),
+        # C_SI and C_OMS against Table 1 and Eqs. (12)-(13)
+        *_sop_cost_checks(
+            paper, sop_plans, sop.unit_cost_rmb_per_kva, sop.lifetime_years, sop.discount_rate
+        ),
+        # the text of Section 5 against the tables
+        *_text_checks(paper, plans),
+    ]
+
+
+def _table_checks(paper: Mapping[str, Any], plans: Sequence[int]) -> list[AuditCheck]:
+    """Table 5's terms against Table 4's consolidated cost (Eq. 15), Table 4's economic benefit
+    against the costs, and Table 6's F = I_F - I_BF (Eq. 21)."""
+    checks: list[AuditCheck] = []
 
     def num(table: str, n: int, key: str) -> Printed:
         return paper_number(paper, table, n, key)
 
-    # --- Table 5's terms against Table 4's consolidated cost (Eq. 15) ---
     for n in plans:
         terms = [num("table5", n, k) for k in _COST_TERMS]
         total = num("table4", n, "consolidated_cost")
@@ -330,7 +344,6 @@ def paper_audit(
                 note_bad="the terms do not add up to the total, beyond rounding",
             )
         )
-    # --- Table 4's economic benefit = Plan 1's cost - the plan's cost ---
     base = num("table4", plans[0], "consolidated_cost")
     for n in plans[1:]:
         cost = num("table4", n, "consolidated_cost")
@@ -339,7 +352,7 @@ def paper_audit(
             _compare(
                 f"t4_benefit_plan{n}",
                 "Table 4 benefit",
-                t4,
+                "Table 4",
                 f"Plan {n}: economic benefit = Plan {plans[0]}'s cost - Plan {n}'s cost",
                 lambda a, b: a - b,
                 [base, cost],
@@ -349,14 +362,13 @@ def paper_audit(
                 unit="10^4 RMB/yr",
             )
         )
-    # --- Table 6: F = I_F - I_BF (Eq. 21) ---
     for n in sorted(paper["table6"]["plans"]):
         i_f, i_bf, f = (num("table6", n, k) for k in ("I_F", "I_BF", "F"))
         checks.append(
             _compare(
                 f"t6_f_plan{n}",
                 "Table 6 F",
-                t6,
+                "Table 6",
                 f"Plan {n}: F = I_F - I_BF, Eq. (21)",
                 lambda a, b: a - b,
                 [i_f, i_bf],
@@ -364,16 +376,6 @@ def paper_audit(
                 f"{i_f.text()} - {i_bf.text()} = {i_f.value - i_bf.value:.3f} vs {f.text()}",
             )
         )
-    # --- the headline saving: Table 4 against the conclusion's "about 24.8 %" ---
-    checks.extend(_headline_checks(paper, plans))
-    # --- C_SI and C_OMS against Table 1 and Eqs. (12)-(13) ---
-    checks.extend(
-        _sop_cost_checks(
-            paper, sop_plans, sop.unit_cost_rmb_per_kva, sop.lifetime_years, sop.discount_rate
-        )
-    )
-    # --- the text of Section 5 against the tables ---
-    checks.extend(_text_checks(paper, plans))
     return checks
 
 
@@ -694,102 +696,120 @@ def _implied_checks(data: _SopCosts, n: int) -> list[AuditCheck]:
 
 def _text_checks(paper: Mapping[str, Any], plans: Sequence[int]) -> list[AuditCheck]:
     """Section 5's statements about the tables, tested on the tables."""
-    out: list[AuditCheck] = []
     first = plans[0]
-
-    def below(table: str, key: str, a: int, b: int) -> bool:
-        """Is ``key`` of plan a below that of plan b, whatever the unprinted digits?"""
-        return paper_number(paper, table, a, key).hi < paper_number(paper, table, b, key).lo
-
-    def add(
-        id: str, where: str, statement: str, table: str, key: str, pairs: Sequence[tuple[int, int]]
-    ) -> None:
-        holds = [below(table, key, a, b) for a, b in pairs]
-        text = "; ".join(
-            f"Plan {a} {paper_number(paper, table, a, key).text()} "
-            f"{'<' if h else 'not <'} Plan {b} {paper_number(paper, table, b, key).text()}"
-            for (a, b), h in zip(pairs, holds, strict=True)
-        )
-        out.append(
-            _info(
-                id,
-                "Text vs tables",
-                where,
-                statement,
-                float(sum(holds)),
-                text,
-                verdict="consistent" if all(holds) else "inconsistent",
-                note=f"{sum(holds)} of {len(holds)} comparisons hold",
-            )
-        )
-
     sop_plans = [n for n in plans if n != first]
-    add(
-        "text_ibf_below_plan1",
-        "Section 5.2, text above Table 6",
-        f"'compared to Scenario {first}, Scenarios {', '.join(map(str, sop_plans))} all have "
-        "smaller branch flexibility adequacy metrics' (I_BF)",
-        "table6",
-        "I_BF",
-        [(n, first) for n in sop_plans],
-    )
-    if {2, 3, 4} <= set(plans):
-        add(
-            "text_ibf_above_plan2",
+    out = [
+        _ordering_check(
+            paper,
+            "text_ibf_below_plan1",
             "Section 5.2, text above Table 6",
-            "'the branch circuit flexibility margin indicator increases for Options 3 and 4 "
-            "compared to Option 2' (I_BF)",
+            f"'compared to Scenario {first}, Scenarios {', '.join(map(str, sop_plans))} all "
+            "have smaller branch flexibility adequacy metrics' (I_BF)",
             "table6",
             "I_BF",
-            [(2, 3), (2, 4)],
+            [(n, first) for n in sop_plans],
         )
-        add(
-            "text_storage_scaled_down",
-            "Section 5.1, text below Table 5",
-            "'considering the dispatchable potential of EVs, the investment in energy storage "
-            "can be further scaled down' (C_SI of Plan 4 below Plan 3's)",
-            "table5",
-            "C_SI",
-            [(4, 3)],
-        )
-    add(
-        "text_losses_sop",
-        "Section 5.2, text above Table 6",
-        "the SOPs of Scenarios 2-4 reduce network losses (C_NLC below Plan 1's)",
-        "table5",
-        "C_NLC",
-        [(n, first) for n in sop_plans],
-    )
-    # an SOP moves power; without curtailed DG to release, it cuts purchases only through losses
-    if 2 in plans:
-        pc1, pc2 = (paper_number(paper, "table5", n, "C_PC") for n in (first, 2))
-        nlc1 = paper_number(paper, "table5", first, "C_NLC")
-        saving, lo, _ = _span(lambda a, b: a - b, pc1, pc2)
-        ok = lo <= nlc1.hi
+    ]
+    if {2, 3, 4} <= set(plans):
         out.append(
-            AuditCheck(
-                id="plan2_purchase_vs_losses",
-                topic="Text vs tables",
-                where="Table 5, Section 3.1",
-                statement=f"Plan 2's purchase saving (SOPs only) is at most the cost of all of "
-                f"Plan "
-                f"{first}'s losses, as it must be when losses are priced near the purchase tariff "
-                "and no DG is curtailed",
-                arithmetic=f"{pc1.text()} - {pc2.text()} = {pc1.value - pc2.value:.1f} vs C_NLC of "
-                f"Plan {first} = {nlc1.text()} ({(pc1.value - pc2.value) / nlc1.value:.1f} times)",
-                value=saving,
-                reference=nlc1.value,
-                difference=saving - nlc1.value,
-                tolerance=pc1.half_width + pc2.half_width + nlc1.half_width,
-                verdict="consistent" if ok else "implausible",
-                note=""
-                if ok
-                else "possible only if the loss price c_loss is far below the tariff "
-                f"or Plan {first} curtails DG that the SOPs release; the paper reports neither",
-                unit="10^4 RMB/yr",
+            _ordering_check(
+                paper,
+                "text_ibf_above_plan2",
+                "Section 5.2, text above Table 6",
+                "'the branch circuit flexibility margin indicator increases for Options 3 and 4 "
+                "compared to Option 2' (I_BF)",
+                "table6",
+                "I_BF",
+                [(2, 3), (2, 4)],
             )
         )
+        out.append(
+            _ordering_check(
+                paper,
+                "text_storage_scaled_down",
+                "Section 5.1, text below Table 5",
+                "'considering the dispatchable potential of EVs, the investment in energy "
+                "storage can be further scaled down' (C_SI of Plan 4 below Plan 3's)",
+                "table5",
+                "C_SI",
+                [(4, 3)],
+            )
+        )
+    out.append(
+        _ordering_check(
+            paper,
+            "text_losses_sop",
+            "Section 5.2, text above Table 6",
+            "the SOPs of Scenarios 2-4 reduce network losses (C_NLC below Plan 1's)",
+            "table5",
+            "C_NLC",
+            [(n, first) for n in sop_plans],
+        )
+    )
+    if 2 in plans:
+        out.append(_purchase_vs_losses(paper, first))
     return out
+
+
+def _ordering_check(
+    paper: Mapping[str, Any],
+    id: str,
+    where: str,
+    statement: str,
+    table: str,
+    key: str,
+    pairs: Sequence[tuple[int, int]],
+) -> AuditCheck:
+    """A statement that ``key`` of plan a is below that of plan b for every (a, b) in
+    ``pairs``, whatever the unprinted digits."""
+
+    def num(n: int) -> Printed:
+        return paper_number(paper, table, n, key)
+
+    holds = [num(a).hi < num(b).lo for a, b in pairs]
+    text = "; ".join(
+        f"Plan {a} {num(a).text()} {'<' if h else 'not <'} Plan {b} {num(b).text()}"
+        for (a, b), h in zip(pairs, holds, strict=True)
+    )
+    return _info(
+        id,
+        "Text vs tables",
+        where,
+        statement,
+        float(sum(holds)),
+        text,
+        verdict="consistent" if all(holds) else "inconsistent",
+        note=f"{sum(holds)} of {len(holds)} comparisons hold",
+    )
+
+
+def _purchase_vs_losses(paper: Mapping[str, Any], first: int) -> AuditCheck:
+    """An SOP moves power; without curtailed DG to release, it cuts purchases only through
+    losses: Plan 2's purchase saving must not exceed the cost of Plan ``first``'s losses."""
+    pc1, pc2 = (paper_number(paper, "table5", n, "C_PC") for n in (first, 2))
+    nlc1 = paper_number(paper, "table5", first, "C_NLC")
+    saving, lo, _ = _span(lambda a, b: a - b, pc1, pc2)
+    ok = lo <= nlc1.hi
+    return AuditCheck(
+        id="plan2_purchase_vs_losses",
+        topic="Text vs tables",
+        where="Table 5, Section 3.1",
+        statement=f"Plan 2's purchase saving (SOPs only) is at most the cost of all of Plan "
+        f"{first}'s losses, as it must be when losses are priced near the purchase tariff "
+        "and no DG is curtailed",
+        arithmetic=f"{pc1.text()} - {pc2.text()} = {pc1.value - pc2.value:.1f} vs C_NLC of "
+        f"Plan {first} = {nlc1.text()} ({(pc1.value - pc2.value) / nlc1.value:.1f} times)",
+        value=saving,
+        reference=nlc1.value,
+        difference=saving - nlc1.value,
+        tolerance=pc1.half_width + pc2.half_width + nlc1.half_width,
+        verdict="consistent" if ok else "implausible",
+        note=""
+        if ok
+        else "possible only if the loss price c_loss is far below the tariff "
+        f"or Plan {first} curtails DG that the SOPs release; the paper reports neither",
+        unit="10^4 RMB/yr",
+    )
 
 
 # ----- tables -------------------------------------------------------------------------------
