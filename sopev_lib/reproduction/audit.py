@@ -301,15 +301,29 @@ def paper_audit(
     paper = paper if paper is not None else load_paper_results()
     params = params if params is not None else load_params()
     sop = params.sop
-    t4, t6 = "Table 4", "Table 6"
-    checks: list[AuditCheck] = []
     plans = sorted(paper["table4"]["plans"])
     sop_plans = [n for n in plans if paper["table4"]["plans"][n].get("sop_kva")]
+    return [
+        *_table_checks(paper, plans),
+        # the headline saving: Table 4 against the conclusion's "about 24.8 %"
+        *_headline_checks(paper, plans),
+        # C_SI and C_OMS against Table 1 and Eqs. (12)-(13)
+        *_sop_cost_checks(
+            paper, sop_plans, sop.unit_cost_rmb_per_kva, sop.lifetime_years, sop.discount_rate
+        ),
+        # the text of Section 5 against the tables
+        *_text_checks(paper, plans),
+    ]
+
+
+def _table_checks(paper: Mapping[str, Any], plans: Sequence[int]) -> list[AuditCheck]:
+    """Table 5's terms against Table 4's consolidated cost (Eq. 15), Table 4's economic benefit
+    against the costs, and Table 6's F = I_F - I_BF (Eq. 21)."""
+    checks: list[AuditCheck] = []
 
     def num(table: str, n: int, key: str) -> Printed:
         return paper_number(paper, table, n, key)
 
-    # --- Table 5's terms against Table 4's consolidated cost (Eq. 15) ---
     for n in plans:
         terms = [num("table5", n, k) for k in _COST_TERMS]
         total = num("table4", n, "consolidated_cost")
@@ -330,7 +344,6 @@ def paper_audit(
                 note_bad="the terms do not add up to the total, beyond rounding",
             )
         )
-    # --- Table 4's economic benefit = Plan 1's cost - the plan's cost ---
     base = num("table4", plans[0], "consolidated_cost")
     for n in plans[1:]:
         cost = num("table4", n, "consolidated_cost")
@@ -339,7 +352,7 @@ def paper_audit(
             _compare(
                 f"t4_benefit_plan{n}",
                 "Table 4 benefit",
-                t4,
+                "Table 4",
                 f"Plan {n}: economic benefit = Plan {plans[0]}'s cost - Plan {n}'s cost",
                 lambda a, b: a - b,
                 [base, cost],
@@ -349,14 +362,13 @@ def paper_audit(
                 unit="10^4 RMB/yr",
             )
         )
-    # --- Table 6: F = I_F - I_BF (Eq. 21) ---
     for n in sorted(paper["table6"]["plans"]):
         i_f, i_bf, f = (num("table6", n, k) for k in ("I_F", "I_BF", "F"))
         checks.append(
             _compare(
                 f"t6_f_plan{n}",
                 "Table 6 F",
-                t6,
+                "Table 6",
                 f"Plan {n}: F = I_F - I_BF, Eq. (21)",
                 lambda a, b: a - b,
                 [i_f, i_bf],
@@ -364,16 +376,6 @@ def paper_audit(
                 f"{i_f.text()} - {i_bf.text()} = {i_f.value - i_bf.value:.3f} vs {f.text()}",
             )
         )
-    # --- the headline saving: Table 4 against the conclusion's "about 24.8 %" ---
-    checks.extend(_headline_checks(paper, plans))
-    # --- C_SI and C_OMS against Table 1 and Eqs. (12)-(13) ---
-    checks.extend(
-        _sop_cost_checks(
-            paper, sop_plans, sop.unit_cost_rmb_per_kva, sop.lifetime_years, sop.discount_rate
-        )
-    )
-    # --- the text of Section 5 against the tables ---
-    checks.extend(_text_checks(paper, plans))
     return checks
 
 
@@ -446,6 +448,40 @@ def _headline_checks(paper: Mapping[str, Any], plans: Sequence[int]) -> list[Aud
     return out
 
 
+@dataclass(frozen=True)
+class _SopCosts:
+    """Table 1's SOP data and, per plan with SOPs, Table 5's C_SI and C_OMS and Table 4's
+    total SOP capacity (kVA). ``storage_plans`` also buy batteries (Plan 3), so their C_SI is
+    not the SOP's alone; the others are ``pure`` (Plan 4's stations are the users' cars)."""
+
+    w: Printed
+    years: float
+    rate: float
+    terms: dict[int, dict[str, Printed]]
+    kva: dict[int, Printed]
+    storage_plans: list[int]
+    pure: list[int]
+    where: str = "Table 1 (unit cost, years of use, discount rate), Table 4 (kVA), Table 5"
+
+    @classmethod
+    def of(
+        cls,
+        paper: Mapping[str, Any],
+        sop_plans: Sequence[int],
+        unit_cost: float,
+        years: float,
+        rate: float,
+    ) -> _SopCosts:
+        terms = {
+            n: {k: paper_number(paper, "table5", n, k) for k in ("C_SI", "C_OMS")}
+            for n in sop_plans
+        }
+        kva = {n: _sop_total(paper, n) for n in sop_plans}
+        storage_plans = [n for n in sop_plans if n in PLANS and PLANS[n].storage == "ess"]
+        pure = [n for n in sop_plans if n not in storage_plans]
+        return cls(exact(unit_cost), years, rate, terms, kva, storage_plans, pure)
+
+
 def _sop_cost_checks(
     paper: Mapping[str, Any],
     sop_plans: Sequence[int],
@@ -453,295 +489,327 @@ def _sop_cost_checks(
     years: float,
     rate: float,
 ) -> list[AuditCheck]:
-    out: list[AuditCheck] = []
-    where = "Table 1 (unit cost, years of use, discount rate), Table 4 (kVA), Table 5"
-    w = exact(unit_cost)
-    a_sl = annuity_factor("straight_line", rate, years)
-    a_crf = annuity_factor("crf", rate, years)
-    terms = {
-        n: {k: paper_number(paper, "table5", n, k) for k in ("C_SI", "C_OMS")} for n in sop_plans
-    }
-    kva = {n: _sop_total(paper, n) for n in sop_plans}
-    # plans whose C_SI is the SOP's alone: those without conventional storage. Table 5 gives one
-    # C_SI per plan; Plan 3 also buys batteries (Section 5.1), so its C_SI is not the SOP's
-    # (Plan 4's stations are the users' cars: no investment).
-    storage_plans = [n for n in sop_plans if n in PLANS and PLANS[n].storage == "ess"]
-    pure = [n for n in sop_plans if n not in storage_plans]
-    for n in sop_plans:
-        csi = terms[n]["C_SI"]
-        s = kva[n]
-        for method, factor, label in (
-            ("eq12", a_sl, "Eq. (12) as printed (straight line, w S / y)"),
-            (
-                "eq12_both_ends",
-                2.0 * a_sl,
-                "Eq. (12) with each SOP counted at both of its "
-                "ends (the double sum over i and j in Omega_i)",
-            ),
-            ("crf", a_crf, f"a capital recovery factor at Table 1's {100 * rate:.0f} %"),
-        ):
-            arithmetic = (
-                f"{w.value:.0f} RMB/kVA x {s.value:.0f} kVA x {factor:.5f} / 10^4 = "
-                f"{w.value * s.value * factor / RMB_PER_UNIT:.2f} vs {csi.text()}"
-            )
-            if n in storage_plans:
-                sop_part = w.value * s.value * factor / RMB_PER_UNIT
-                out.append(
-                    _info(
-                        f"csi_{method}_plan{n}",
-                        "C_SI vs Table 1",
-                        where,
-                        f"Plan {n}: C_SI under {label}; Plan {n}'s C_SI also pays for its "
-                        f"batteries, "
-                        "whose costs the paper does not give",
-                        csi.value - sop_part,
-                        arithmetic
-                        + f"; the batteries would cost {csi.value - sop_part:.2f} a year",
-                        unit="10^4 RMB/yr",
-                        verdict="not testable",
-                        note="value = C_SI minus the SOP's share: what the batteries would cost",
-                    )
-                )
-                continue
-            out.append(
-                _compare(
-                    f"csi_{method}_plan{n}",
-                    "C_SI vs Table 1",
-                    where,
-                    f"Plan {n}: C_SI follows from Table 4's {s.value:.0f} kVA and Table 1 under "
-                    f"{label}",
-                    lambda ww, ss, f=factor: ww * ss * f / RMB_PER_UNIT,
-                    [w, s],
-                    csi,
-                    arithmetic,
-                    unit="10^4 RMB/yr",
-                )
-            )
-    # linear cost: C_SI / kVA must be the same for every plan without batteries
-    if len(pure) >= 2:
-        per = {n: _span(lambda c, s: RMB_PER_UNIT * c / s, terms[n]["C_SI"], kva[n]) for n in pure}
-        a, b = pure[0], pure[-1]
-        ok = per[a][2] >= per[b][1] and per[a][1] <= per[b][2]
-        more_kva_less_csi = kva[b].value > kva[a].value and terms[b]["C_SI"].value < (
-            terms[a]["C_SI"].value
+    """C_SI and C_OMS of Table 5 against Table 1 and Eqs. (12)-(13): C_SI under three
+    annualisations, the linearity in the capacity between plans, and the implied figures."""
+    data = _SopCosts.of(paper, sop_plans, unit_cost, years, rate)
+    out = [check for n in sop_plans for check in _csi_checks(data, n)]
+    if len(data.pure) >= 2:
+        out += _linearity_checks(data, data.pure[0], data.pure[-1])
+    out += [check for n in sop_plans for check in _implied_checks(data, n)]
+    return out
+
+
+def _csi_checks(data: _SopCosts, n: int) -> list[AuditCheck]:
+    """Plan ``n``'s C_SI from Table 4's kVA and Table 1 under Eq. (12) as printed, Eq. (12)
+    with each SOP counted at both ends, and a capital recovery factor."""
+    w, s, csi = data.w, data.kva[n], data.terms[n]["C_SI"]
+    a_sl = annuity_factor("straight_line", data.rate, data.years)
+    a_crf = annuity_factor("crf", data.rate, data.years)
+    out = []
+    for method, factor, label in (
+        ("eq12", a_sl, "Eq. (12) as printed (straight line, w S / y)"),
+        (
+            "eq12_both_ends",
+            2.0 * a_sl,
+            "Eq. (12) with each SOP counted at both of its "
+            "ends (the double sum over i and j in Omega_i)",
+        ),
+        ("crf", a_crf, f"a capital recovery factor at Table 1's {100 * data.rate:.0f} %"),
+    ):
+        arithmetic = (
+            f"{w.value:.0f} RMB/kVA x {s.value:.0f} kVA x {factor:.5f} / 10^4 = "
+            f"{w.value * s.value * factor / RMB_PER_UNIT:.2f} vs {csi.text()}"
         )
-        out.append(
-            AuditCheck(
-                id=f"csi_per_kva_plans_{a}_{b}",
-                topic="C_SI vs Table 1",
-                where="Tables 4 and 5",
-                statement=f"C_SI per kVA is the same for Plans {a} and {b} (Eq. 12 is linear in "
-                "the capacity)",
-                arithmetic=f"10^4 x {terms[a]['C_SI'].text()} / {kva[a].value:.0f} = "
-                f"{per[a][0]:.1f} vs 10^4 x {terms[b]['C_SI'].text()} / {kva[b].value:.0f} = "
-                f"{per[b][0]:.1f} RMB/kVA/yr",
-                value=per[b][0],
-                reference=per[a][0],
-                difference=per[b][0] - per[a][0],
-                tolerance=0.5 * (per[a][2] - per[a][1] + per[b][2] - per[b][1]),
-                verdict="consistent" if ok else "inconsistent",
-                note=(
-                    f"Plan {b} has more SOP capacity than Plan {a} ({kva[b].value:.0f} against "
-                    f"{kva[a].value:.0f} kVA) but a lower C_SI ({terms[b]['C_SI'].text()} against "
-                    f"{terms[a]['C_SI'].text()})"
-                    if more_kva_less_csi
-                    else ""
-                ),
-                unit="RMB/kVA/yr",
-            )
-        )
-        # the same for O&M per kVA, and the O&M factor of Eq. (13)
-        om = {n: _span(lambda c, s: RMB_PER_UNIT * c / s, terms[n]["C_OMS"], kva[n]) for n in pure}
-        ok_om = om[a][2] >= om[b][1] and om[a][1] <= om[b][2]
-        out.append(
-            AuditCheck(
-                id=f"oms_per_kva_plans_{a}_{b}",
-                topic="C_OMS vs Eq. (13)",
-                where="Tables 4 and 5",
-                statement=f"C_OMS per kVA is the same for Plans {a} and {b} (O&M proportional to "
-                "the capacity)",
-                arithmetic=f"10^4 x {terms[a]['C_OMS'].text()} / {kva[a].value:.0f} = "
-                f"{om[a][0]:.1f} vs 10^4 x {terms[b]['C_OMS'].text()} / {kva[b].value:.0f} = "
-                f"{om[b][0]:.1f} RMB/kVA/yr",
-                value=om[b][0],
-                reference=om[a][0],
-                difference=om[b][0] - om[a][0],
-                tolerance=0.5 * (om[a][2] - om[a][1] + om[b][2] - om[b][1]),
-                verdict="consistent" if ok_om else "inconsistent",
-                note=(
-                    f"O&M is about {0.5 * (om[a][0] + om[b][0]):.1f} RMB per kVA and year, "
-                    f"{50.0 * (om[a][0] + om[b][0]) / w.value:.1f} % of Table 1's unit cost"
-                    if ok_om
-                    else ""
-                ),
-                unit="RMB/kVA/yr",
-            )
-        )
-        eta = {n: _span(lambda o, c: o / c, terms[n]["C_OMS"], terms[n]["C_SI"]) for n in pure}
-        ok_eta = eta[a][2] >= eta[b][1] and eta[a][1] <= eta[b][2]
-        out.append(
-            AuditCheck(
-                id=f"eta_plans_{a}_{b}",
-                topic="C_OMS vs Eq. (13)",
-                where="Table 5, Eq. (13)",
-                statement=f"the O&M factor eta = C_OMS / C_SI of Eq. (13) is the same for "
-                f"Plans {a} "
-                f"and {b}",
-                arithmetic=f"{terms[a]['C_OMS'].text()} / {terms[a]['C_SI'].text()} = "
-                f"{eta[a][0]:.3f} vs {terms[b]['C_OMS'].text()} / {terms[b]['C_SI'].text()} = "
-                f"{eta[b][0]:.3f}",
-                value=eta[b][0],
-                reference=eta[a][0],
-                difference=eta[b][0] - eta[a][0],
-                tolerance=0.5 * (eta[a][2] - eta[a][1] + eta[b][2] - eta[b][1]),
-                verdict="consistent" if ok_eta else "inconsistent",
-                note="Eq. (13) makes C_OMS a fixed share of C_SI" if not ok_eta else "",
-            )
-        )
-    # derived figures per plan: eta, annuity, implied discount rate, annual cost per kVA
-    for n in sop_plans:
-        csi, oms, s = terms[n]["C_SI"], terms[n]["C_OMS"], kva[n]
-        batteries = " (C_SI and C_OMS include the batteries)" if n in storage_plans else ""
-        out.append(
-            _info(
-                f"eta_plan{n}",
-                "C_OMS vs Eq. (13)",
-                "Table 5",
-                f"Plan {n}: implied O&M factor eta = C_OMS / C_SI{batteries}",
-                oms.value / csi.value,
-                f"{oms.text()} / {csi.text()} = {oms.value / csi.value:.3f}",
-            )
-        )
-        per_kva = RMB_PER_UNIT * (csi.value + oms.value) / s.value
-        out.append(
-            _info(
-                f"annual_per_kva_plan{n}",
-                "C_SI vs Table 1",
-                "Tables 4 and 5",
-                f"Plan {n}: implied annual cost per kVA of SOP, (C_SI + C_OMS) / kVA{batteries}",
-                per_kva,
-                f"10^4 x ({csi.text()} + {oms.text()}) / {s.value:.0f} = {per_kva:.1f} RMB/kVA/yr",
-                unit="RMB/kVA/yr",
-            )
-        )
-        if n in pure:
-            ann = RMB_PER_UNIT * csi.value / (w.value * s.value)
-            r = implied_discount_rate(ann, years)
+        if n in data.storage_plans:
+            sop_part = w.value * s.value * factor / RMB_PER_UNIT
             out.append(
                 _info(
-                    f"implied_rate_plan{n}",
+                    f"csi_{method}_plan{n}",
                     "C_SI vs Table 1",
-                    where,
-                    f"Plan {n}: the annuity C_SI / (w S) and the discount rate whose capital "
-                    f"recovery factor over {years:.0f} years gives it",
-                    100.0 * r,
-                    f"10^4 x {csi.text()} / ({w.value:.0f} x {s.value:.0f}) = {ann:.4f} per year, "
-                    f"the CRF of {100 * r:.2f} % over {years:.0f} years (Table 1: "
-                    f"{100 * rate:.0f} %)",
-                    unit="%",
+                    data.where,
+                    f"Plan {n}: C_SI under {label}; Plan {n}'s C_SI also pays for its "
+                    f"batteries, "
+                    "whose costs the paper does not give",
+                    csi.value - sop_part,
+                    arithmetic + f"; the batteries would cost {csi.value - sop_part:.2f} a year",
+                    unit="10^4 RMB/yr",
+                    verdict="not testable",
+                    note="value = C_SI minus the SOP's share: what the batteries would cost",
                 )
             )
+            continue
+        out.append(
+            _compare(
+                f"csi_{method}_plan{n}",
+                "C_SI vs Table 1",
+                data.where,
+                f"Plan {n}: C_SI follows from Table 4's {s.value:.0f} kVA and Table 1 under "
+                f"{label}",
+                lambda ww, ss, f=factor: ww * ss * f / RMB_PER_UNIT,
+                [w, s],
+                csi,
+                arithmetic,
+                unit="10^4 RMB/yr",
+            )
+        )
+    return out
+
+
+def _overlap(x: tuple[float, float, float], y: tuple[float, float, float]) -> bool:
+    """Do the (central, lo, hi) spans of two derived figures overlap?"""
+    return x[2] >= y[1] and x[1] <= y[2]
+
+
+def _pair_check(
+    id: str,
+    topic: str,
+    where: str,
+    statement: str,
+    spans: dict[int, tuple[float, float, float]],
+    a: int,
+    b: int,
+    arithmetic: str,
+    note: str,
+    unit: str = "",
+) -> AuditCheck:
+    """A figure derived for plans ``a`` and ``b`` must be the same (its spans overlap)."""
+    x, y = spans[a], spans[b]
+    return AuditCheck(
+        id=id,
+        topic=topic,
+        where=where,
+        statement=statement,
+        arithmetic=arithmetic,
+        value=y[0],
+        reference=x[0],
+        difference=y[0] - x[0],
+        tolerance=0.5 * (x[2] - x[1] + y[2] - y[1]),
+        verdict="consistent" if _overlap(x, y) else "inconsistent",
+        note=note,
+        unit=unit,
+    )
+
+
+def _linearity_checks(data: _SopCosts, a: int, b: int) -> list[AuditCheck]:
+    """C_SI per kVA and C_OMS per kVA (Eqs. 12-13 are linear in the capacity) and the O&M
+    factor eta = C_OMS / C_SI of Eq. (13) must be the same for the plans ``a`` and ``b``."""
+    t, kva, w = data.terms, data.kva, data.w
+    pair = (a, b)
+    per = {n: _span(lambda c, s: RMB_PER_UNIT * c / s, t[n]["C_SI"], kva[n]) for n in pair}
+    om = {n: _span(lambda c, s: RMB_PER_UNIT * c / s, t[n]["C_OMS"], kva[n]) for n in pair}
+    eta = {n: _span(lambda o, c: o / c, t[n]["C_OMS"], t[n]["C_SI"]) for n in pair}
+    more_kva_less_csi = kva[b].value > kva[a].value and t[b]["C_SI"].value < t[a]["C_SI"].value
+    return [
+        _pair_check(
+            f"csi_per_kva_plans_{a}_{b}",
+            "C_SI vs Table 1",
+            "Tables 4 and 5",
+            f"C_SI per kVA is the same for Plans {a} and {b} (Eq. 12 is linear in the capacity)",
+            per,
+            a,
+            b,
+            f"10^4 x {t[a]['C_SI'].text()} / {kva[a].value:.0f} = {per[a][0]:.1f} vs 10^4 x "
+            f"{t[b]['C_SI'].text()} / {kva[b].value:.0f} = {per[b][0]:.1f} RMB/kVA/yr",
+            f"Plan {b} has more SOP capacity than Plan {a} ({kva[b].value:.0f} against "
+            f"{kva[a].value:.0f} kVA) but a lower C_SI ({t[b]['C_SI'].text()} against "
+            f"{t[a]['C_SI'].text()})"
+            if more_kva_less_csi
+            else "",
+            unit="RMB/kVA/yr",
+        ),
+        _pair_check(
+            f"oms_per_kva_plans_{a}_{b}",
+            "C_OMS vs Eq. (13)",
+            "Tables 4 and 5",
+            f"C_OMS per kVA is the same for Plans {a} and {b} (O&M proportional to the capacity)",
+            om,
+            a,
+            b,
+            f"10^4 x {t[a]['C_OMS'].text()} / {kva[a].value:.0f} = {om[a][0]:.1f} vs 10^4 x "
+            f"{t[b]['C_OMS'].text()} / {kva[b].value:.0f} = {om[b][0]:.1f} RMB/kVA/yr",
+            f"O&M is about {0.5 * (om[a][0] + om[b][0]):.1f} RMB per kVA and year, "
+            f"{50.0 * (om[a][0] + om[b][0]) / w.value:.1f} % of Table 1's unit cost"
+            if _overlap(om[a], om[b])
+            else "",
+            unit="RMB/kVA/yr",
+        ),
+        _pair_check(
+            f"eta_plans_{a}_{b}",
+            "C_OMS vs Eq. (13)",
+            "Table 5, Eq. (13)",
+            f"the O&M factor eta = C_OMS / C_SI of Eq. (13) is the same for Plans {a} and {b}",
+            eta,
+            a,
+            b,
+            f"{t[a]['C_OMS'].text()} / {t[a]['C_SI'].text()} = {eta[a][0]:.3f} vs "
+            f"{t[b]['C_OMS'].text()} / {t[b]['C_SI'].text()} = {eta[b][0]:.3f}",
+            "" if _overlap(eta[a], eta[b]) else "Eq. (13) makes C_OMS a fixed share of C_SI",
+        ),
+    ]
+
+
+def _implied_checks(data: _SopCosts, n: int) -> list[AuditCheck]:
+    """Plan ``n``'s implied figures: the O&M factor eta, the annual cost per kVA and (plans
+    without batteries) the discount rate whose capital recovery factor gives its C_SI."""
+    csi, oms, s, w = data.terms[n]["C_SI"], data.terms[n]["C_OMS"], data.kva[n], data.w
+    years, rate = data.years, data.rate
+    batteries = " (C_SI and C_OMS include the batteries)" if n in data.storage_plans else ""
+    per_kva = RMB_PER_UNIT * (csi.value + oms.value) / s.value
+    out = [
+        _info(
+            f"eta_plan{n}",
+            "C_OMS vs Eq. (13)",
+            "Table 5",
+            f"Plan {n}: implied O&M factor eta = C_OMS / C_SI{batteries}",
+            oms.value / csi.value,
+            f"{oms.text()} / {csi.text()} = {oms.value / csi.value:.3f}",
+        ),
+        _info(
+            f"annual_per_kva_plan{n}",
+            "C_SI vs Table 1",
+            "Tables 4 and 5",
+            f"Plan {n}: implied annual cost per kVA of SOP, (C_SI + C_OMS) / kVA{batteries}",
+            per_kva,
+            f"10^4 x ({csi.text()} + {oms.text()}) / {s.value:.0f} = {per_kva:.1f} RMB/kVA/yr",
+            unit="RMB/kVA/yr",
+        ),
+    ]
+    if n in data.pure:
+        ann = RMB_PER_UNIT * csi.value / (w.value * s.value)
+        r = implied_discount_rate(ann, years)
+        out.append(
+            _info(
+                f"implied_rate_plan{n}",
+                "C_SI vs Table 1",
+                data.where,
+                f"Plan {n}: the annuity C_SI / (w S) and the discount rate whose capital "
+                f"recovery factor over {years:.0f} years gives it",
+                100.0 * r,
+                f"10^4 x {csi.text()} / ({w.value:.0f} x {s.value:.0f}) = {ann:.4f} per year, "
+                f"the CRF of {100 * r:.2f} % over {years:.0f} years (Table 1: "
+                f"{100 * rate:.0f} %)",
+                unit="%",
+            )
+        )
     return out
 
 
 def _text_checks(paper: Mapping[str, Any], plans: Sequence[int]) -> list[AuditCheck]:
     """Section 5's statements about the tables, tested on the tables."""
-    out: list[AuditCheck] = []
     first = plans[0]
-
-    def below(table: str, key: str, a: int, b: int) -> bool:
-        """Is ``key`` of plan a below that of plan b, whatever the unprinted digits?"""
-        return paper_number(paper, table, a, key).hi < paper_number(paper, table, b, key).lo
-
-    def add(
-        id: str, where: str, statement: str, table: str, key: str, pairs: Sequence[tuple[int, int]]
-    ) -> None:
-        holds = [below(table, key, a, b) for a, b in pairs]
-        text = "; ".join(
-            f"Plan {a} {paper_number(paper, table, a, key).text()} "
-            f"{'<' if h else 'not <'} Plan {b} {paper_number(paper, table, b, key).text()}"
-            for (a, b), h in zip(pairs, holds, strict=True)
-        )
-        out.append(
-            _info(
-                id,
-                "Text vs tables",
-                where,
-                statement,
-                float(sum(holds)),
-                text,
-                verdict="consistent" if all(holds) else "inconsistent",
-                note=f"{sum(holds)} of {len(holds)} comparisons hold",
-            )
-        )
-
     sop_plans = [n for n in plans if n != first]
-    add(
-        "text_ibf_below_plan1",
-        "Section 5.2, text above Table 6",
-        f"'compared to Scenario {first}, Scenarios {', '.join(map(str, sop_plans))} all have "
-        "smaller branch flexibility adequacy metrics' (I_BF)",
-        "table6",
-        "I_BF",
-        [(n, first) for n in sop_plans],
-    )
-    if {2, 3, 4} <= set(plans):
-        add(
-            "text_ibf_above_plan2",
+    out = [
+        _ordering_check(
+            paper,
+            "text_ibf_below_plan1",
             "Section 5.2, text above Table 6",
-            "'the branch circuit flexibility margin indicator increases for Options 3 and 4 "
-            "compared to Option 2' (I_BF)",
+            f"'compared to Scenario {first}, Scenarios {', '.join(map(str, sop_plans))} all "
+            "have smaller branch flexibility adequacy metrics' (I_BF)",
             "table6",
             "I_BF",
-            [(2, 3), (2, 4)],
+            [(n, first) for n in sop_plans],
         )
-        add(
-            "text_storage_scaled_down",
-            "Section 5.1, text below Table 5",
-            "'considering the dispatchable potential of EVs, the investment in energy storage "
-            "can be further scaled down' (C_SI of Plan 4 below Plan 3's)",
-            "table5",
-            "C_SI",
-            [(4, 3)],
-        )
-    add(
-        "text_losses_sop",
-        "Section 5.2, text above Table 6",
-        "the SOPs of Scenarios 2-4 reduce network losses (C_NLC below Plan 1's)",
-        "table5",
-        "C_NLC",
-        [(n, first) for n in sop_plans],
-    )
-    # an SOP moves power; without curtailed DG to release, it cuts purchases only through losses
-    if 2 in plans:
-        pc1, pc2 = (paper_number(paper, "table5", n, "C_PC") for n in (first, 2))
-        nlc1 = paper_number(paper, "table5", first, "C_NLC")
-        saving, lo, _ = _span(lambda a, b: a - b, pc1, pc2)
-        ok = lo <= nlc1.hi
+    ]
+    if {2, 3, 4} <= set(plans):
         out.append(
-            AuditCheck(
-                id="plan2_purchase_vs_losses",
-                topic="Text vs tables",
-                where="Table 5, Section 3.1",
-                statement=f"Plan 2's purchase saving (SOPs only) is at most the cost of all of "
-                f"Plan "
-                f"{first}'s losses, as it must be when losses are priced near the purchase tariff "
-                "and no DG is curtailed",
-                arithmetic=f"{pc1.text()} - {pc2.text()} = {pc1.value - pc2.value:.1f} vs C_NLC of "
-                f"Plan {first} = {nlc1.text()} ({(pc1.value - pc2.value) / nlc1.value:.1f} times)",
-                value=saving,
-                reference=nlc1.value,
-                difference=saving - nlc1.value,
-                tolerance=pc1.half_width + pc2.half_width + nlc1.half_width,
-                verdict="consistent" if ok else "implausible",
-                note=""
-                if ok
-                else "possible only if the loss price c_loss is far below the tariff "
-                f"or Plan {first} curtails DG that the SOPs release; the paper reports neither",
-                unit="10^4 RMB/yr",
+            _ordering_check(
+                paper,
+                "text_ibf_above_plan2",
+                "Section 5.2, text above Table 6",
+                "'the branch circuit flexibility margin indicator increases for Options 3 and 4 "
+                "compared to Option 2' (I_BF)",
+                "table6",
+                "I_BF",
+                [(2, 3), (2, 4)],
             )
         )
+        out.append(
+            _ordering_check(
+                paper,
+                "text_storage_scaled_down",
+                "Section 5.1, text below Table 5",
+                "'considering the dispatchable potential of EVs, the investment in energy "
+                "storage can be further scaled down' (C_SI of Plan 4 below Plan 3's)",
+                "table5",
+                "C_SI",
+                [(4, 3)],
+            )
+        )
+    out.append(
+        _ordering_check(
+            paper,
+            "text_losses_sop",
+            "Section 5.2, text above Table 6",
+            "the SOPs of Scenarios 2-4 reduce network losses (C_NLC below Plan 1's)",
+            "table5",
+            "C_NLC",
+            [(n, first) for n in sop_plans],
+        )
+    )
+    if 2 in plans:
+        out.append(_purchase_vs_losses(paper, first))
     return out
+
+
+def _ordering_check(
+    paper: Mapping[str, Any],
+    id: str,
+    where: str,
+    statement: str,
+    table: str,
+    key: str,
+    pairs: Sequence[tuple[int, int]],
+) -> AuditCheck:
+    """A statement that ``key`` of plan a is below that of plan b for every (a, b) in
+    ``pairs``, whatever the unprinted digits."""
+
+    def num(n: int) -> Printed:
+        return paper_number(paper, table, n, key)
+
+    holds = [num(a).hi < num(b).lo for a, b in pairs]
+    text = "; ".join(
+        f"Plan {a} {num(a).text()} {'<' if h else 'not <'} Plan {b} {num(b).text()}"
+        for (a, b), h in zip(pairs, holds, strict=True)
+    )
+    return _info(
+        id,
+        "Text vs tables",
+        where,
+        statement,
+        float(sum(holds)),
+        text,
+        verdict="consistent" if all(holds) else "inconsistent",
+        note=f"{sum(holds)} of {len(holds)} comparisons hold",
+    )
+
+
+def _purchase_vs_losses(paper: Mapping[str, Any], first: int) -> AuditCheck:
+    """An SOP moves power; without curtailed DG to release, it cuts purchases only through
+    losses: Plan 2's purchase saving must not exceed the cost of Plan ``first``'s losses."""
+    pc1, pc2 = (paper_number(paper, "table5", n, "C_PC") for n in (first, 2))
+    nlc1 = paper_number(paper, "table5", first, "C_NLC")
+    saving, lo, _ = _span(lambda a, b: a - b, pc1, pc2)
+    ok = lo <= nlc1.hi
+    return AuditCheck(
+        id="plan2_purchase_vs_losses",
+        topic="Text vs tables",
+        where="Table 5, Section 3.1",
+        statement=f"Plan 2's purchase saving (SOPs only) is at most the cost of all of Plan "
+        f"{first}'s losses, as it must be when losses are priced near the purchase tariff "
+        "and no DG is curtailed",
+        arithmetic=f"{pc1.text()} - {pc2.text()} = {pc1.value - pc2.value:.1f} vs C_NLC of "
+        f"Plan {first} = {nlc1.text()} ({(pc1.value - pc2.value) / nlc1.value:.1f} times)",
+        value=saving,
+        reference=nlc1.value,
+        difference=saving - nlc1.value,
+        tolerance=pc1.half_width + pc2.half_width + nlc1.half_width,
+        verdict="consistent" if ok else "implausible",
+        note=""
+        if ok
+        else "possible only if the loss price c_loss is far below the tariff "
+        f"or Plan {first} curtails DG that the SOPs release; the paper reports neither",
+        unit="10^4 RMB/yr",
+    )
 
 
 # ----- tables -------------------------------------------------------------------------------

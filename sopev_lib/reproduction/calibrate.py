@@ -122,9 +122,9 @@ def calibrate(
 ) -> Calibration:
     """Find x such that ``plan`` costs ``target`` with every parameter of ``parameters`` = x.
 
-    Assumes that the plan is feasible on one interval [low, x_f] of the bracket (for the load
-    level: more load, lower voltages) and that its cost is continuous in x; the target must lie
-    between the costs at the two ends of that interval.
+    Assumes that the plan is feasible on one interval [low, x_f] of the bracket (more load,
+    lower voltages) and that its cost is continuous in x; the target must lie between the costs
+    at the two ends of that interval.
 
     Args:
         target: cost to reach (10^4 RMB/yr); default Table 4's consolidated cost of ``plan``.
@@ -132,11 +132,10 @@ def calibrate(
             ``("profiles.pv_scale", "profiles.wind_scale")`` for the DG level).
         bracket: (low, high) of x; each value must be allowed for every parameter.
         params: the other parameters (default ``load_params()``); its overrides are kept.
-        base_inputs: re-used feeder (and envelopes), so that the cache's model is re-used.
-        xtol: tolerance of the root find on x; ``frontier_tol``: of the feasibility frontier.
+        base_inputs: re-used feeder and envelopes (so is the cache's model); ``xtol``,
+            ``frontier_tol``: tolerances of the root find on x and of the feasibility frontier.
 
-    Raises:
-        ValueError: no parameter, a bad bracket or plan, or a value outside a parameter's range.
+    ``ValueError`` for no parameter, a bad bracket or plan, or a value outside a range.
     """
     start = time.perf_counter()
     _check_setup(parameters, bracket, plan)

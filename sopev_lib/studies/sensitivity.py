@@ -66,6 +66,7 @@ from sopev_lib.core.model import InfeasiblePlanError
 from sopev_lib.core.plans import PLANS, ModelCache
 from sopev_lib.core.results import PlanResult
 from sopev_lib.core.storage import StorageEnvelope
+from sopev_lib.studies.sweep import register_study
 from sopev_lib.system.feeder import Feeder
 from sopev_lib.system.grids import load_feeder
 from sopev_lib.system.params import Params, load_params
@@ -306,6 +307,7 @@ def _plan_row(result: PlanResult, *, ac: bool, flexibility: bool) -> dict[str, A
     return row
 
 
+@register_study
 def plan_metrics(settings: Mapping[str, Any], options: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Solve the plans at one sweep point; one row per plan (schema in the module docstring).
 

@@ -2,19 +2,19 @@
 
 A sweep is described by a YAML file (``studies/*.yaml``) and run by ``sopev sweep CONFIG.yaml``
 or :func:`run_sweep`. Its points are the Cartesian product of its axes; each point is evaluated
-by a *point function* (default :func:`sopev_lib.studies.sensitivity.plan_metrics`: the paper's four
-plans)
-on a ``dask.distributed`` cluster: a :class:`~distributed.LocalCluster` on this machine's cores
-by default, or any running Dask scheduler (``--scheduler tcp://host:8786``), so a study of
-thousands of solves moves to a cluster without a code change (the cluster's workers need
-``sopev`` installed).
+by a *point function* (default :func:`sopev_lib.studies.sensitivity.plan_metrics`: the paper's
+four plans) on a ``dask.distributed`` cluster: a :class:`~distributed.LocalCluster` on this
+machine's cores by default, or any running Dask scheduler (``--scheduler tcp://host:8786``), so
+a study of thousands of solves moves to a cluster without a code change (the cluster's workers
+need ``sopev`` installed).
 
-Config schema (every key is checked; a bad one raises ``ValueError`` naming it)::
+Config schema (the pydantic model :class:`SweepFile`; every key is checked, and a bad one raises
+``ValueError`` naming it, its value and what is allowed)::
 
     name: robustness                    # required: letters, digits, '-', '_' (the output folder)
     description: "..."                  # optional text
-    function: sopev_lib.studies.sensitivity:plan_metrics   # optional: 'module:callable' run at
-    each point
+    function: plan_metrics              # optional: a registered study function ('module:name'
+                                        #   or its name), default DEFAULT_FUNCTION
     base:                               # optional: settings shared by every point
       ev.forecast_days: 200             #   a dotted path of data/params.yaml, or a special axis
     axes:                               # required, >= 1 axis; points = product (first slowest)
@@ -32,6 +32,8 @@ A point function has the signature ``fn(settings: dict, options: dict) -> list[d
 settings are ``base`` updated with the point's axis values; every returned dict is one row of
 the results table (it may carry its own ``status`` / ``error``). If it has an attribute
 ``check(settings, options)``, :func:`load_config` calls it to validate the config up front.
+Only functions registered with :func:`register_study` (:data:`STUDY_FUNCTIONS`) can be named, so
+a config cannot run arbitrary code.
 
 Outputs in the output folder:
 
@@ -69,7 +71,6 @@ import importlib.util
 import json
 import math
 import os
-import re
 import socket
 import sys
 import time
@@ -78,20 +79,24 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
-import yaml
+from pydantic import BeforeValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from sopev_lib.system.io import json_default
 from sopev_lib.system.paths import REPO_ROOT
+from sopev_lib.system.schema import FrozenModel, Real, Whole, read_yaml, validating
 
 __all__ = [
     "DEFAULT_FUNCTION",
     "META_COLUMNS",
+    "STUDY_FUNCTIONS",
     "Point",
     "SweepConfig",
+    "SweepFile",
     "SweepResult",
     "code_fingerprint",
     "dask_client",
@@ -103,6 +108,8 @@ __all__ = [
     "read_meta",
     "read_records",
     "read_results",
+    "register_study",
+    "resolve_function",
     "run_cli",
     "run_sweep",
     "sweep_dir",
@@ -112,12 +119,10 @@ DEFAULT_FUNCTION = "sopev_lib.studies.sensitivity:plan_metrics"
 SWEEP_ROOT = REPO_ROOT / "_build" / "sweeps"
 #: Columns of the table that describe the run, not the result (they differ between runs).
 META_COLUMNS = ("seconds", "worker")
-TOP_KEYS = ("name", "description", "function", "base", "axes", "options", "output", "small")
-SMALL_KEYS = ("base", "axes", "options")
-OUTPUT_KEYS = ("dir", "format")
 FORMATS = ("csv", "parquet")
-AXIS_FORMS = ("integers", "linspace", "geomspace")
-_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+#: A point function: ``fn(settings, options) -> rows`` (see the module docstring).
+PointFunction = Callable[[dict[str, Any], dict[str, Any]], list[dict[str, Any]]]
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 # ----- values and ids --------------------------------------------------------------------
@@ -210,6 +215,41 @@ def code_fingerprint(function: str = DEFAULT_FUNCTION) -> str:
     return h.hexdigest()[:16]
 
 
+# ----- study functions -----------------------------------------------------------------------
+#: The point functions a sweep may run, by ``'module:name'`` (filled by :func:`register_study`).
+STUDY_FUNCTIONS: dict[str, PointFunction] = {}
+#: Modules whose import registers the project's study functions.
+STUDY_MODULES = ("sopev_lib.studies.sensitivity",)
+
+
+def register_study(fn: F) -> F:
+    """Decorator: allow ``fn`` as a sweep's ``function`` (spelled ``'module:name'`` or ``name``).
+
+    Only registered functions run, so a config cannot call arbitrary code (``os:system``). On a
+    Dask worker the function's module must register it on import (add it to
+    :data:`STUDY_MODULES`)."""
+    STUDY_FUNCTIONS[f"{fn.__module__}:{fn.__qualname__}"] = fn
+    return fn
+
+
+def resolve_function(name: Any) -> tuple[str, PointFunction]:
+    """The registered study function ``name`` (``'module:name'`` or the bare name) and its
+    ``'module:name'``.
+
+    Raises:
+        ValueError: ``name`` is not registered; the message lists the allowed names.
+    """
+    for module in STUDY_MODULES:
+        importlib.import_module(module)
+    found = [k for k in STUDY_FUNCTIONS if isinstance(name, str) and name in (k, k.split(":")[1])]
+    if len(found) != 1:
+        raise ValueError(
+            f"function = {name!r}: not a registered study function; allowed: "
+            f"{sorted(STUDY_FUNCTIONS)} (see sopev_lib.studies.sweep.register_study)"
+        )
+    return found[0], STUDY_FUNCTIONS[found[0]]
+
+
 # ----- config ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Point:
@@ -224,7 +264,7 @@ class Point:
 
 @dataclass(frozen=True)
 class SweepConfig:
-    """A validated sweep (see the module docstring for the YAML schema)."""
+    """A validated sweep (see the module docstring for the YAML schema, :class:`SweepFile`)."""
 
     name: str
     function: str
@@ -284,21 +324,121 @@ def _product(lists: Sequence[Sequence[Any]]) -> Iterator[tuple[Any, ...]]:
             yield (head, *tail)
 
 
+def _or_empty(empty: Callable[[], Any]) -> BeforeValidator:
+    """A YAML key given without a value (``base:``) is the empty value."""
+    return BeforeValidator(lambda value: empty() if value is None else value)
+
+
+_Settings = dict[str, Any]
+#: ``key: value`` settings (base, options, axes): keys are non-empty text.
+Settings = Annotated[dict[Annotated[str, Field(min_length=1)], Any], _or_empty(dict)]
+
+
+class SweepOutput(FrozenModel):
+    """``output:`` the folder of the table (relative to the repository root) and its format."""
+
+    dir: str | None = None
+    format: Literal["csv", "parquet"] = "csv"
+
+
+class SweepSmall(FrozenModel):
+    """``small:`` the CI-sized variant: entries merged into ``base`` and ``options``, axes
+    replaced by name (only axes of the full study)."""
+
+    base: Settings = Field(default_factory=dict)
+    axes: Settings = Field(default_factory=dict)
+    options: Settings = Field(default_factory=dict)
+
+
+class SweepFile(FrozenModel):
+    """The sweep YAML (schema in the module docstring); every key is checked."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]
+    description: Annotated[str, _or_empty(str)] = ""
+    function: str = DEFAULT_FUNCTION
+    base: Settings = Field(default_factory=dict)
+    axes: Settings
+    options: Settings = Field(default_factory=dict)
+    output: Annotated[SweepOutput, _or_empty(dict)] = SweepOutput()
+    small: SweepSmall | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> SweepFile:
+        if not self.axes:
+            raise ValueError("@axes: required; give at least one axis, e.g. {ev.seed: [1, 2]}")
+        return self
+
+
+def _shape(*names: str) -> BeforeValidator:
+    """The list ``[names...]`` of an axis form; another length names the entries expected."""
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, list | tuple) or len(value) != len(names):
+            shape = ", ".join(names)
+            raise PydanticCustomError("axis_shape", "expected [{shape}]", {"shape": shape})
+        return value
+
+    return BeforeValidator(check)
+
+
+Count = Annotated[Whole, Field(ge=1)]
+PositiveReal = Annotated[Real, Field(gt=0.0)]
+
+
+class Integers(FrozenModel):
+    """Axis ``{integers: [first, last]}``: every whole number from first to last (included)."""
+
+    integers: Annotated[tuple[Whole, Whole], _shape("first", "last")]
+
+    @model_validator(mode="after")
+    def _check(self) -> Integers:
+        if self.integers[1] < self.integers[0]:
+            raise ValueError(f"@integers = {list(self.integers)}: last must be >= first")
+        return self
+
+    def values(self) -> list[int]:
+        return list(range(self.integers[0], self.integers[1] + 1))
+
+
+class Linspace(FrozenModel):
+    """Axis ``{linspace: [start, stop, n]}``: n evenly spaced values, both ends included."""
+
+    linspace: Annotated[tuple[Real, Real, Count], _shape("start", "stop", "number of points")]
+
+    def values(self) -> np.ndarray:
+        return np.linspace(*self.linspace)
+
+
+class Geomspace(FrozenModel):
+    """Axis ``{geomspace: [start, stop, n]}``: n values evenly spaced on a log scale."""
+
+    geomspace: Annotated[
+        tuple[PositiveReal, PositiveReal, Count], _shape("start", "stop", "number of points")
+    ]
+
+    def values(self) -> np.ndarray:
+        return np.geomspace(*self.geomspace)
+
+
+AXIS_FORMS: dict[str, type[Integers | Linspace | Geomspace]] = {
+    "integers": Integers,
+    "linspace": Linspace,
+    "geomspace": Geomspace,
+}
+
+
 def _axis_values(key: str, spec: Any) -> tuple[Any, ...]:
-    """Expand one axis specification into its values."""
+    """Expand one axis specification (a list, or one of :data:`AXIS_FORMS`) into its values."""
     where = f"axes.{key}"
     if isinstance(spec, list | tuple):
         if not spec:
             raise ValueError(f"{where}: the list of values is empty")
         values = [_clean(v, where) for v in spec]
-    elif isinstance(spec, Mapping):
-        if len(spec) != 1 or next(iter(spec)) not in AXIS_FORMS:
-            raise ValueError(
-                f"{where} = {dict(spec)!r}: expected a list of values or one of "
-                + ", ".join(f"{{{f}: [...]}}" for f in AXIS_FORMS)
-            )
-        form, args = next(iter(spec.items()))
-        values = _expand(where, form, args)
+    elif isinstance(spec, Mapping) and len(spec) == 1 and next(iter(spec)) in AXIS_FORMS:
+        form = AXIS_FORMS[next(iter(spec))]
+        with validating(form, where):
+            grid = form.model_validate(spec).values()
+        values = [_clean(v, where) for v in grid]
     else:
         raise ValueError(
             f"{where} = {spec!r}: expected a list of values or one of "
@@ -309,72 +449,59 @@ def _axis_values(key: str, spec: Any) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def _number(where: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{where} = {value!r}: expected a number")
-    if not math.isfinite(value):
-        raise ValueError(f"{where} = {value!r}: expected a finite number")
-    return float(value)
-
-
-def _expand(where: str, form: str, args: Any) -> list[Any]:
-    where = f"{where}.{form}"
-    if form == "integers":
-        if not isinstance(args, list | tuple) or len(args) != 2:
-            raise ValueError(f"{where} = {args!r}: expected [first, last] (both included)")
-        first, last = args
-        for v in (first, last):
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise ValueError(f"{where} = {args!r}: expected whole numbers [first, last]")
-        if last < first:
-            raise ValueError(f"{where} = {args!r}: last must be >= first")
-        return list(range(first, last + 1))
-    if not isinstance(args, list | tuple) or len(args) != 3:
-        raise ValueError(f"{where} = {args!r}: expected [start, stop, number of points]")
-    start, stop = _number(where, args[0]), _number(where, args[1])
-    num = args[2]
-    if isinstance(num, bool) or not isinstance(num, int) or num < 1:
-        raise ValueError(f"{where} = {args!r}: the number of points must be a whole number >= 1")
-    if form == "geomspace":
-        if start <= 0 or stop <= 0:
-            raise ValueError(f"{where} = {args!r}: geomspace needs start and stop > 0")
-        grid = np.geomspace(start, stop, num)
-    else:
-        grid = np.linspace(start, stop, num)
-    return [_clean(v, where) for v in grid]
-
-
-def _mapping(where: str, value: Any) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise ValueError(f"{where} = {value!r}: expected a mapping (key: value)")
-    for k in value:
-        if not isinstance(k, str) or not k:
-            raise ValueError(f"{where}: key {k!r} is not a non-empty text")
-    return dict(value)
-
-
-def resolve_function(path: str) -> Callable[..., list[dict[str, Any]]]:
-    """Import ``'package.module:callable'``."""
-    if not isinstance(path, str) or path.count(":") != 1:
-        raise ValueError(
-            f"function = {path!r}: expected 'module:callable', e.g. {DEFAULT_FUNCTION!r}"
-        )
-    module_name, attr = path.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ValueError(f"function = {path!r}: cannot import {module_name!r} ({exc})") from exc
-    fn = getattr(module, attr, None)
-    if not callable(fn):
-        raise ValueError(f"function = {path!r}: {module_name} has no callable {attr!r}")
-    return fn
-
-
 def sweep_dir(name: str) -> Path:
     """Default output folder of a sweep: ``<repo>/_build/sweeps/<name>``."""
     return SWEEP_ROOT / name
+
+
+def _read_source(source: str | Path | Mapping[str, Any]) -> tuple[dict[str, Any], Path | None]:
+    """The config as a mapping and the file it came from (``None`` for a mapping)."""
+    path = Path(source) if isinstance(source, str | Path) else None
+    raw = read_yaml(path, "sweep config") if path is not None else source
+    if not isinstance(raw, Mapping):
+        keys = list(SweepFile.model_fields)
+        raise ValueError(f"sweep config {path or ''}: expected a mapping of {keys}")
+    return dict(raw), path
+
+
+def _sized(file: SweepFile, size: str) -> tuple[str, _Settings, _Settings, _Settings]:
+    """Name, base, axes and options of the study at ``size`` (``small``: its small section
+    applied, the name suffixed ``-small``)."""
+    base, axes, options = dict(file.base), dict(file.axes), dict(file.options)
+    if size == "full":
+        return file.name, base, axes, options
+    small = file.small
+    if small is None or not (small.base or small.axes or small.options):
+        raise ValueError(f"size = 'small': the config {file.name!r} has no 'small' section")
+    extra = sorted(set(small.axes) - set(axes))
+    if extra:
+        raise ValueError(f"small.axes: {extra} are not axes of the full study {sorted(axes)}")
+    return (
+        f"{file.name}-small",
+        {**base, **small.base},
+        {**axes, **small.axes},
+        {**options, **small.options},
+    )
+
+
+def _output(
+    file: SweepFile, name: str, size: str, output_dir: str | Path | None, fmt: str | None
+) -> tuple[Path, str]:
+    """The output folder and table format (the arguments override ``output.dir/format``)."""
+    fmt = fmt or file.output.format
+    if fmt not in FORMATS:
+        raise ValueError(f"output.format = {fmt!r}: allowed values are {list(FORMATS)}")
+    if fmt == "parquet" and importlib.util.find_spec("pyarrow") is None:
+        raise ValueError(
+            "output.format = 'parquet': needs pyarrow, which is not installed; use 'csv'"
+        )
+    if output_dir is not None:
+        return Path(output_dir), fmt
+    if file.output.dir is None:
+        return sweep_dir(name), fmt
+    out = Path(file.output.dir)
+    out = out if out.is_absolute() else REPO_ROOT / out
+    return (out.with_name(out.name + "-small") if size == "small" else out), fmt
 
 
 def load_config(
@@ -397,103 +524,27 @@ def load_config(
     Raises:
         ValueError: naming the key, its value and what is allowed.
     """
-    path: Path | None = None
-    if isinstance(source, str | Path):
-        path = Path(source)
-        if not path.is_file():
-            raise ValueError(f"sweep config {path} does not exist")
-        with path.open(encoding="utf-8") as fh:
-            try:
-                raw = yaml.safe_load(fh)
-            except yaml.YAMLError as exc:
-                raise ValueError(f"sweep config {path}: not valid YAML ({exc})") from exc
-    else:
-        raw = source
-    if not isinstance(raw, Mapping):
-        raise ValueError(f"sweep config {path or ''}: expected a mapping of {list(TOP_KEYS)}")
-    raw = dict(raw)
-    unknown = sorted(set(raw) - set(TOP_KEYS))
-    if unknown:
-        raise ValueError(f"sweep config: unknown key(s) {unknown}; allowed keys: {list(TOP_KEYS)}")
     if size not in ("full", "small"):
         raise ValueError(f"size = {size!r}: allowed values are 'full' and 'small'")
-
-    name = raw.get("name")
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise ValueError(
-            f"name = {name!r}: required; letters, digits, '-' and '_' only (it names the folder)"
-        )
-    description = raw.get("description", "") or ""
-    if not isinstance(description, str):
-        raise ValueError(f"description = {description!r}: expected text")
-    function = raw.get("function", DEFAULT_FUNCTION)
-    fn = resolve_function(function)
-
-    base = _mapping("base", raw.get("base"))
-    options = _mapping("options", raw.get("options"))
-    axes_raw = _mapping("axes", raw.get("axes"))
-    if not axes_raw:
-        raise ValueError("axes: required; give at least one axis, e.g. axes: {ev.seed: [1, 2]}")
-
-    if size == "small":
-        small = _mapping("small", raw.get("small"))
-        if not small:
-            raise ValueError(f"size = 'small': the config {name!r} has no 'small' section")
-        bad = sorted(set(small) - set(SMALL_KEYS))
-        if bad:
-            raise ValueError(f"small: unknown key(s) {bad}; allowed keys: {list(SMALL_KEYS)}")
-        base.update(_mapping("small.base", small.get("base")))
-        options.update(_mapping("small.options", small.get("options")))
-        small_axes = _mapping("small.axes", small.get("axes"))
-        extra = sorted(set(small_axes) - set(axes_raw))
-        if extra:
-            raise ValueError(
-                f"small.axes: {extra} are not axes of the full study {sorted(axes_raw)}"
-            )
-        axes_raw.update(small_axes)
-        name = f"{name}-small"
-    elif raw.get("small") is not None:
-        _mapping("small", raw.get("small"))
-
-    base = {k: _clean(v, f"base.{k}") for k, v in base.items()}
-    options = {k: _clean(v, f"options.{k}") for k, v in options.items()}
+    raw, path = _read_source(source)
+    with validating(SweepFile):
+        file = SweepFile.model_validate(raw)
+    function, fn = resolve_function(file.function)
+    name, base, axes_raw, options = _sized(file, size)
     axes = {k: _axis_values(k, v) for k, v in axes_raw.items()}
     clash = sorted(set(axes) & set(base))
     if clash:
         raise ValueError(f"axes: {clash} also set in base; set each key in one place only")
-
-    output = _mapping("output", raw.get("output"))
-    bad = sorted(set(output) - set(OUTPUT_KEYS))
-    if bad:
-        raise ValueError(f"output: unknown key(s) {bad}; allowed keys: {list(OUTPUT_KEYS)}")
-    fmt = output_format or output.get("format", "csv")
-    if fmt not in FORMATS:
-        raise ValueError(f"output.format = {fmt!r}: allowed values are {list(FORMATS)}")
-    if fmt == "parquet" and importlib.util.find_spec("pyarrow") is None:
-        raise ValueError(
-            "output.format = 'parquet': needs pyarrow, which is not installed; use 'csv'"
-        )
-    if output_dir is not None:
-        out = Path(output_dir)
-    elif output.get("dir") is not None:
-        if not isinstance(output["dir"], str):
-            raise ValueError(f"output.dir = {output['dir']!r}: expected a folder path")
-        out = Path(output["dir"])
-        out = out if out.is_absolute() else REPO_ROOT / out
-        if size == "small":
-            out = out.with_name(out.name + "-small")
-    else:
-        out = sweep_dir(name)
-
+    out, fmt = _output(file, name, size, output_dir, output_format)
     config = SweepConfig(
         name=name,
         function=function,
-        base=base,
+        base={k: _clean(v, f"base.{k}") for k, v in base.items()},
         axes=axes,
-        options=options,
+        options={k: _clean(v, f"options.{k}") for k, v in options.items()},
         output_dir=out,
         output_format=fmt,
-        description=description.strip(),
+        description=file.description.strip(),
         source=path,
         size=size,
         raw=raw,
@@ -534,7 +585,7 @@ def execute_point(
     start = time.perf_counter()
     record: dict[str, Any] = {"status": "ok", "error": "", "rows": []}
     try:
-        rows = resolve_function(function)(dict(settings), dict(options))
+        rows = resolve_function(function)[1](dict(settings), dict(options))
         if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
             raise TypeError(f"{function} returned {type(rows).__name__}, not a list of dicts")
         record["rows"] = [dict(r) for r in rows]
@@ -748,83 +799,122 @@ def run_sweep(
     """
     if workers is not None and (isinstance(workers, bool) or workers < 0):
         raise ValueError(f"workers = {workers!r}: expected a whole number >= 0")
+    start = time.perf_counter()
+    fingerprint = code_fingerprint(config.function)
+    points, finished = _resume(config, fingerprint, restart, retry_failed, rerun_stale)
+    todo = [p for p in points if p.point_id not in finished]
+    meta = {"config": config.describe(), "started": _now(), "code": fingerprint, "complete": False}
+    _write_json(config.output_dir / "meta.json", meta)
+    n_workers = 0
+    if todo:
+        save = _Recorder(config, fingerprint, finished, on_point)
+        with save.open(len(points), len(todo), progress):
+            if workers == 0 and scheduler is None and client is None:
+                for p in todo:
+                    save(p, execute_point(config.function, p.settings, config.options))
+            else:
+                n_workers = _run_dask(config, todo, save, workers, scheduler, client)
+    return _finish(config, points, finished, meta, len(todo), n_workers, start)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _resume(
+    config: SweepConfig, fingerprint: str, restart: bool, retry_failed: bool, rerun_stale: bool
+) -> tuple[list[Point], dict[str, dict[str, Any]]]:
+    """The sweep's points and the records of those already finished (none after ``restart``,
+    which deletes the earlier results; failed or stale ones not counted if asked)."""
     out = config.output_dir
     out.mkdir(parents=True, exist_ok=True)
     jsonl = out / "points.jsonl"
     if restart:
         for p in (jsonl, config.table_path, out / "meta.json"):
             p.unlink(missing_ok=True)
-    start = time.perf_counter()
-    started = datetime.now(UTC).isoformat(timespec="seconds")
     points = config.points()
-    done = read_records(jsonl)
     ids = {p.point_id for p in points}
-    fingerprint = code_fingerprint(config.function)
     finished = {
         pid: r
-        for pid, r in done.items()
+        for pid, r in read_records(jsonl).items()
         if pid in ids
         and not (retry_failed and r.get("status") == "failed")
         and not (rerun_stale and r.get("code") != fingerprint)
     }
-    todo = [p for p in points if p.point_id not in finished]
-    n_resumed = len(points) - len(todo)
-    meta = {
-        "config": config.describe(),
-        "started": started,
-        "code": fingerprint,
-        "complete": False,
-    }
-    _write_json(out / "meta.json", meta)
+    return points, finished
 
-    n_workers = 0
-    if todo:
+
+class _Recorder:
+    """Appends each finished point's record to ``points.jsonl`` at once (an interruption loses
+    only the points still running), keeps it in ``finished`` and advances the progress bar."""
+
+    def __init__(
+        self,
+        config: SweepConfig,
+        fingerprint: str,
+        finished: dict[str, dict[str, Any]],
+        on_point: Callable[[dict[str, Any]], None] | None,
+    ) -> None:
+        self.name, self.path = config.name, config.output_dir / "points.jsonl"
+        self.fingerprint, self.finished, self.on_point = fingerprint, finished, on_point
+
+    @contextlib.contextmanager
+    def open(self, total: int, todo: int, progress: bool) -> Iterator[None]:
+        """The file and a progress bar over ``total`` points of which ``todo`` are to run."""
         from tqdm import tqdm
 
-        bar = tqdm(
-            total=len(points),
-            initial=n_resumed,
-            desc=config.name,
+        self.bar = tqdm(
+            total=total,
+            initial=total - todo,
+            desc=self.name,
             unit="pt",
             disable=not progress,
             dynamic_ncols=True,
         )
-        _ensure_newline(jsonl)
-        with jsonl.open("a", encoding="utf-8") as fh, bar:
+        _ensure_newline(self.path)
+        with self.path.open("a", encoding="utf-8") as self.fh, self.bar:
+            yield
 
-            def save(p: Point, rec: dict[str, Any]) -> None:
-                rec = {
-                    "point_id": p.point_id,
-                    "index": p.index,
-                    "values": p.values,
-                    **rec,
-                    "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "code": fingerprint,
-                }
-                fh.write(json.dumps(rec, default=json_default) + "\n")
-                fh.flush()
-                finished[p.point_id] = rec
-                bar.update(1)
-                if on_point is not None:
-                    on_point(rec)
+    def __call__(self, p: Point, rec: dict[str, Any]) -> None:
+        rec = {
+            "point_id": p.point_id,
+            "index": p.index,
+            "values": p.values,
+            **rec,
+            "finished": _now(),
+            "code": self.fingerprint,
+        }
+        self.fh.write(json.dumps(rec, default=json_default) + "\n")
+        self.fh.flush()
+        self.finished[p.point_id] = rec
+        self.bar.update(1)
+        if self.on_point is not None:
+            self.on_point(rec)
 
-            if workers == 0 and scheduler is None and client is None:
-                for p in todo:
-                    save(p, execute_point(config.function, p.settings, config.options))
-            else:
-                n_workers = _run_dask(config, todo, save, workers, scheduler, client)
+
+def _finish(
+    config: SweepConfig,
+    points: Sequence[Point],
+    finished: Mapping[str, Mapping[str, Any]],
+    meta: dict[str, Any],
+    n_run: int,
+    n_workers: int,
+    start: float,
+) -> SweepResult:
+    """Write the table and the completed ``meta.json``; the counts of the run."""
     table = build_table(config, finished)
     write_table(table, config.table_path, config.output_format)
+    fingerprint = meta["code"]
     n_stale = sum(1 for p in points if finished[p.point_id].get("code") != fingerprint)
     n_failed = int(sum(1 for p in points if finished[p.point_id].get("status") == "failed"))
     failed_rows = int((table["status"] != "ok").sum()) if len(table) else 0
     seconds = time.perf_counter() - start
     meta.update(
-        finished=datetime.now(UTC).isoformat(timespec="seconds"),
+        finished=_now(),
         complete=True,
         n_points=len(points),
-        n_run=len(todo),
-        n_resumed=n_resumed,
+        n_run=n_run,
+        n_resumed=len(points) - n_run,
         n_failed_points=n_failed,
         n_failed_rows=failed_rows,
         seconds=seconds,
@@ -833,14 +923,14 @@ def run_sweep(
         n_stale_points=n_stale,
         code=fingerprint if n_stale == 0 else None,
     )
-    _write_json(out / "meta.json", meta)
+    _write_json(config.output_dir / "meta.json", meta)
     return SweepResult(
         config=config,
         table=table,
         path=config.table_path,
         n_points=len(points),
-        n_run=len(todo),
-        n_resumed=n_resumed,
+        n_run=n_run,
+        n_resumed=len(points) - n_run,
         n_failed=n_failed,
         seconds=seconds,
         workers=n_workers,

@@ -239,12 +239,7 @@ class Feeder:
         service branches become tie lines. Branches are re-oriented away from
         ``substation_bus``; a loop or an island raises ``ValueError`` naming the buses.
         """
-        for col in ("bus", "p_kw", "q_kvar"):
-            if col not in buses:
-                raise ValueError(f"bus table: missing column {col!r}")
-        for col in ("from_bus", "to_bus", "r_ohm", "x_ohm", "in_service"):
-            if col not in branches:
-                raise ValueError(f"branch table: missing column {col!r}")
+        _require_columns(buses, branches)
         bus = buses["bus"].to_numpy(dtype=int)
         order = np.argsort(bus != substation_bus, kind="stable")  # substation first
         bus = bus[order]
@@ -274,16 +269,7 @@ class Feeder:
         old_to = np.array([index[int(v)] for v in live["to_bus"]], dtype=int)[perm]
         scale = (kv[to] / kv[old_to]) ** 2
         kinds = tuple(live["kind"].astype(str).to_numpy()[perm]) if "kind" in live else None
-        ties = tuple(
-            Tie(
-                name=tie_name(int(r.from_bus), int(r.to_bus)),
-                bus_a=min(int(r.from_bus), int(r.to_bus)),
-                bus_b=max(int(r.from_bus), int(r.to_bus)),
-                r_ohm=float(r.r_ohm),
-                x_ohm=float(r.x_ohm),
-            )
-            for r in dead.itertuples()
-        )
+        shunt = {c: buses[c].to_numpy(dtype=float)[order] for c in _SHUNTS if c in buses}
         return cls(
             bus=bus,
             p_load_kw=p,
@@ -292,19 +278,43 @@ class Feeder:
             to_idx=to,
             r_ohm=r * scale,
             x_ohm=x * scale,
-            ties=ties,
+            ties=_ties(dead),
             base_kv=base_kv,
             base_kva=base_kva,
             name=name,
             bus_kv=kv,
-            g_shunt_pu=buses["g_shunt_pu"].to_numpy(dtype=float)[order]
-            if "g_shunt_pu" in buses
-            else None,
-            b_shunt_pu=buses["b_shunt_pu"].to_numpy(dtype=float)[order]
-            if "b_shunt_pu" in buses
-            else None,
+            g_shunt_pu=shunt.get("g_shunt_pu"),
+            b_shunt_pu=shunt.get("b_shunt_pu"),
             branch_kind=kinds,
         )
+
+
+#: Optional shunt columns of a bus table (per unit on the feeder's power base).
+_SHUNTS = ("g_shunt_pu", "b_shunt_pu")
+
+
+def _require_columns(buses: pd.DataFrame, branches: pd.DataFrame) -> None:
+    """The columns :meth:`Feeder.from_tables` needs; ``ValueError`` names a missing one."""
+    for col in ("bus", "p_kw", "q_kvar"):
+        if col not in buses:
+            raise ValueError(f"bus table: missing column {col!r}")
+    for col in ("from_bus", "to_bus", "r_ohm", "x_ohm", "in_service"):
+        if col not in branches:
+            raise ValueError(f"branch table: missing column {col!r}")
+
+
+def _ties(dead: pd.DataFrame) -> tuple[Tie, ...]:
+    """The out-of-service branches as tie lines, named ``"low-high"`` (ohms as given)."""
+    return tuple(
+        Tie(
+            name=tie_name(int(r.from_bus), int(r.to_bus)),
+            bus_a=min(int(r.from_bus), int(r.to_bus)),
+            bus_b=max(int(r.from_bus), int(r.to_bus)),
+            r_ohm=float(r.r_ohm),
+            x_ohm=float(r.x_ohm),
+        )
+        for r in dead.itertuples()
+    )
 
 
 def _incidence(idx: np.ndarray, n_bus: int) -> sp.csr_matrix:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -69,36 +70,14 @@ def run_ac_power_flow(
     """
     import pandapower as pp
 
-    p = np.asarray(p_withdrawal_kw, dtype=float)
-    q = np.asarray(q_withdrawal_kvar, dtype=float)
-    if p.ndim == 1:
-        p, q = p[:, None], q[:, None]
-    if p.shape != q.shape or p.shape[0] != feeder.n_bus:
-        raise ValueError(
-            f"withdrawals must have shape (n_bus={feeder.n_bus}, T); got p {p.shape}, q {q.shape}"
-        )
+    p, q = _withdrawals(feeder, p_withdrawal_kw, q_withdrawal_kvar)
     n_t = p.shape[1]
     v_slack = np.broadcast_to(np.asarray(v_substation_pu, dtype=float), (n_t,))
     net = to_pandapower(feeder)
-    n_br = feeder.n_branch
-    kinds = np.array([kind for kind, _ in net["sopev_branch_map"]])
-    rows = np.array([idx for _, idx in net["sopev_branch_map"]])
-    is_line = kinds == "line"
-    # transformer ends: which side is the branch's from (parent) end
-    tr_rows = rows[~is_line]
-    from_is_hv = np.array(
-        [
-            net.trafo.hv_bus.at[i] == feeder.from_idx[k]
-            for k, i in zip(np.flatnonzero(~is_line), tr_rows, strict=True)
-        ],
-        dtype=bool,
-    )
+    layout = _BranchLayout.of(net, feeder)
     out = {
         "v_pu": np.empty((feeder.n_bus, n_t)),
-        "p_branch_kw": np.empty((n_br, n_t)),
-        "q_branch_kvar": np.empty((n_br, n_t)),
-        "i_branch_a": np.empty((n_br, n_t)),
-        "loss_kw": np.empty((n_br, n_t)),
+        **{k: np.empty((feeder.n_branch, n_t)) for k in _BRANCH_KEYS},
         "p_substation_kw": np.empty(n_t),
         "q_substation_kvar": np.empty(n_t),
     }
@@ -128,21 +107,70 @@ def run_ac_power_flow(
                     "beyond what the feeder can carry"
                 ) from None
         converged[t] = bool(net.converged)
-        out["v_pu"][:, t] = net.res_bus.vm_pu.to_numpy()
-        line = net.res_line.loc[rows[is_line]]
-        out["p_branch_kw"][is_line, t] = line.p_from_mw.to_numpy() * 1000.0
-        out["q_branch_kvar"][is_line, t] = line.q_from_mvar.to_numpy() * 1000.0
-        out["i_branch_a"][is_line, t] = line.i_from_ka.to_numpy() * 1000.0
-        out["loss_kw"][is_line, t] = line.pl_mw.to_numpy() * 1000.0
-        if tr_rows.size:
-            tr = net.res_trafo.loc[tr_rows]
-            hv = np.where(from_is_hv, tr.p_hv_mw, tr.p_lv_mw)
-            out["p_branch_kw"][~is_line, t] = hv * 1000.0
-            out["q_branch_kvar"][~is_line, t] = (
-                np.where(from_is_hv, tr.q_hv_mvar, tr.q_lv_mvar) * 1000.0
-            )
-            out["i_branch_a"][~is_line, t] = np.where(from_is_hv, tr.i_lv_ka, tr.i_hv_ka) * 1000.0
-            out["loss_kw"][~is_line, t] = tr.pl_mw.to_numpy() * 1000.0
-        out["p_substation_kw"][t] = float(net.res_ext_grid.p_mw.iloc[0]) * 1000.0
-        out["q_substation_kvar"][t] = float(net.res_ext_grid.q_mvar.iloc[0]) * 1000.0
+        _store_snapshot(out, net, layout, t)
     return ACResult(converged=converged, **out)
+
+
+#: Per-branch results of :class:`ACResult`, in kW, kvar, A and kW.
+_BRANCH_KEYS = ("p_branch_kw", "q_branch_kvar", "i_branch_a", "loss_kw")
+
+
+def _withdrawals(
+    feeder: Feeder, p_withdrawal_kw: np.ndarray, q_withdrawal_kvar: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The withdrawal matrices as float arrays of shape (n_bus, T)."""
+    p = np.asarray(p_withdrawal_kw, dtype=float)
+    q = np.asarray(q_withdrawal_kvar, dtype=float)
+    if p.ndim == 1:
+        p, q = p[:, None], q[:, None]
+    if p.shape != q.shape or p.shape[0] != feeder.n_bus:
+        raise ValueError(
+            f"withdrawals must have shape (n_bus={feeder.n_bus}, T); got p {p.shape}, q {q.shape}"
+        )
+    return p, q
+
+
+@dataclass(frozen=True)
+class _BranchLayout:
+    """Where each feeder branch sits in the pandapower model: a line or a transformer row,
+    and for a transformer whether the branch's from (parent) end is its HV side."""
+
+    rows: np.ndarray
+    is_line: np.ndarray
+    tr_rows: np.ndarray
+    from_is_hv: np.ndarray
+
+    @classmethod
+    def of(cls, net: Any, feeder: Feeder) -> _BranchLayout:
+        kinds = np.array([kind for kind, _ in net["sopev_branch_map"]])
+        rows = np.array([idx for _, idx in net["sopev_branch_map"]])
+        is_line = kinds == "line"
+        tr_rows = rows[~is_line]
+        from_is_hv = np.array(
+            [
+                net.trafo.hv_bus.at[i] == feeder.from_idx[k]
+                for k, i in zip(np.flatnonzero(~is_line), tr_rows, strict=True)
+            ],
+            dtype=bool,
+        )
+        return cls(rows, is_line, tr_rows, from_is_hv)
+
+
+def _store_snapshot(out: dict[str, np.ndarray], net: Any, lay: _BranchLayout, t: int) -> None:
+    """Copy the results of snapshot ``t`` from pandapower's tables into column ``t`` of ``out``
+    (kW, kvar, A; branch flows at the from end, transformer currents at the to end)."""
+    out["v_pu"][:, t] = net.res_bus.vm_pu.to_numpy()
+    line = net.res_line.loc[lay.rows[lay.is_line]]
+    out["p_branch_kw"][lay.is_line, t] = line.p_from_mw.to_numpy() * 1000.0
+    out["q_branch_kvar"][lay.is_line, t] = line.q_from_mvar.to_numpy() * 1000.0
+    out["i_branch_a"][lay.is_line, t] = line.i_from_ka.to_numpy() * 1000.0
+    out["loss_kw"][lay.is_line, t] = line.pl_mw.to_numpy() * 1000.0
+    if lay.tr_rows.size:
+        tr = net.res_trafo.loc[lay.tr_rows]
+        hv = lay.from_is_hv
+        out["p_branch_kw"][~lay.is_line, t] = np.where(hv, tr.p_hv_mw, tr.p_lv_mw) * 1000.0
+        out["q_branch_kvar"][~lay.is_line, t] = np.where(hv, tr.q_hv_mvar, tr.q_lv_mvar) * 1000.0
+        out["i_branch_a"][~lay.is_line, t] = np.where(hv, tr.i_lv_ka, tr.i_hv_ka) * 1000.0
+        out["loss_kw"][~lay.is_line, t] = tr.pl_mw.to_numpy() * 1000.0
+    out["p_substation_kw"][t] = float(net.res_ext_grid.p_mw.iloc[0]) * 1000.0
+    out["q_substation_kvar"][t] = float(net.res_ext_grid.q_mvar.iloc[0]) * 1000.0

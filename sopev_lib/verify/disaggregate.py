@@ -129,76 +129,130 @@ def disaggregate(
     if priority not in ("schedule", "targets"):
         raise ValueError(f"priority = {priority!r}: allowed values are 'schedule', 'targets'")
     sub = fleet.select(day=day, station=station)
-    n = sub.n_vehicles
-    stay = sub.stay_h.astype(np.int64)
-    m = int(stay.sum())
-    first = np.concatenate(([0], np.cumsum(stay)[:-1])) if n else np.zeros(0, dtype=np.int64)
-    vehicle = np.repeat(np.arange(n), stay)
-    k = np.arange(m) - np.repeat(first, stay)
-    slot = (sub.arrival_slot.astype(np.int64)[vehicle] + k) % T_HOURS
-    last = first + stay - 1
+    lay = _Layout.of(sub)
+    m, n = lay.m, lay.n
+    matrix = _lp_matrix(lay, sub.eta_ch, sub.eta_dis, allow_v2g)
+    row_lo, row_hi, col_lo, col_hi = _lp_bounds(lay, sub, schedule, matrix.shape[0], allow_v2g)
+    c_mismatch = np.zeros(lay.n_var)
+    c_mismatch[lay.i_mp :] = 1.0
+    c_short = np.zeros(lay.n_var)
+    c_short[lay.i_u : lay.i_u + n] = 1.0
+    first_c, second_c = (c_mismatch, c_short) if priority == "schedule" else (c_short, c_mismatch)
+    second_c = second_c.copy()
+    second_c[: 2 * m] += 1e-6  # throughput tie-break (kWh): no needless charge-and-discharge
 
-    # variable layout: p_ch (m) | p_dis (m) | e (m) | shortfall (n) | m_plus (T) | m_minus (T)
-    i_ch, i_dis, i_e, i_u = 0, m, 2 * m, 3 * m
-    i_mp, i_mm = 3 * m + n, 3 * m + n + T_HOURS
-    n_var = 3 * m + n + 2 * T_HOURS
-    eta_c, eta_d = sub.eta_ch, sub.eta_dis
+    x, status = _lexicographic_lp(matrix, row_lo, row_hi, col_lo, col_hi, first_c, second_c)
+    p_ch, p_dis = x[lay.i_ch : lay.i_ch + m], x[lay.i_dis : lay.i_dis + m]
+    net = np.bincount(lay.slot, weights=p_ch - p_dis, minlength=T_HOURS)
+    return Disaggregation(
+        schedule_kw=schedule,
+        realised_kw=net,
+        mismatch_kw=schedule - net,
+        shortfall_kwh=np.maximum(x[lay.i_u : lay.i_u + n], 0.0),
+        p_ch_kw=p_ch,
+        p_dis_kw=p_dis,
+        energy_kwh=x[lay.i_e : lay.i_e + m],
+        vehicle=lay.vehicle,
+        slot=lay.slot,
+        cycling_kwh=float(np.minimum(p_ch, p_dis).sum()),
+        priority=priority,
+        status=status,
+    )
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The plugged-in vehicle-hours of one station and day, and the LP's variable layout:
+    ``p_ch (m) | p_dis (m) | e (m) | shortfall (n) | m_plus (T) | m_minus (T)``.
+
+    ``vehicle``, ``k`` (hour of the stay) and ``slot`` (clock hour) per vehicle-hour j;
+    ``first`` and ``last`` vehicle-hour of each vehicle."""
+
+    n: int
+    m: int
+    vehicle: np.ndarray
+    k: np.ndarray
+    slot: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+
+    @classmethod
+    def of(cls, sub: Fleet) -> _Layout:
+        n = sub.n_vehicles
+        stay = sub.stay_h.astype(np.int64)
+        m = int(stay.sum())
+        first = np.concatenate(([0], np.cumsum(stay)[:-1])) if n else np.zeros(0, dtype=np.int64)
+        vehicle = np.repeat(np.arange(n), stay)
+        k = np.arange(m) - np.repeat(first, stay)
+        slot = (sub.arrival_slot.astype(np.int64)[vehicle] + k) % T_HOURS
+        return cls(n, m, vehicle, k, slot, first, first + stay - 1)
+
+    #: first column of p_ch (the others follow in the layout's order)
+    i_ch = 0
+
+    @property
+    def i_dis(self) -> int:
+        return self.m
+
+    @property
+    def i_e(self) -> int:
+        return 2 * self.m
+
+    @property
+    def i_u(self) -> int:
+        return 3 * self.m
+
+    @property
+    def i_mp(self) -> int:
+        return 3 * self.m + self.n
+
+    @property
+    def i_mm(self) -> int:
+        return self.i_mp + T_HOURS
+
+    @property
+    def n_var(self) -> int:
+        return self.i_mm + T_HOURS
+
+
+def _lp_matrix(lay: _Layout, eta_c: float, eta_d: float, allow_v2g: bool) -> sp.csc_matrix:
+    """The constraint matrix of the disaggregation LP.
+
+    Rows 0..m-1, Eq. (1) per vehicle: ``e_j - e_{j-1} - eta_c p_ch_j + p_dis_j / eta_d`` (=
+    s_arr at k = 0, else 0); rows m..m+T-1: sum of net powers + m_plus - m_minus (= schedule);
+    rows m+T..m+T+n-1: e_last + shortfall (>= s_lea); with V2G, rows m+T+n..2m+T+n-1:
+    p_ch + p_dis (<= P_rated: one charger per car, time-shared within the hour).
+    """
+    m, n, slot = lay.m, lay.n, lay.slot
     j = np.arange(m)
-    cont = j[k > 0]
+    cont = j[lay.k > 0]
     hours = np.arange(T_HOURS)
     veh = np.arange(n)
-    # rows 0..m-1, Eq. (1) per vehicle: e_j - e_{j-1} - eta_c p_ch_j + p_dis_j / eta_d = s_arr
-    #   (k = 0) or 0; rows m..m+T-1: sum of net powers + m_plus - m_minus = schedule;
-    # rows m+T..m+T+n-1: e_last + shortfall >= s_lea; with V2G, rows m+T+n..2m+T+n-1:
-    # p_ch + p_dis <= P_rated (one charger per car, time-shared within the hour).
-    rows = [
-        j,
-        j,
-        j,
-        cont,
-        m + slot,
-        m + slot,
-        m + hours,
-        m + hours,
-        m + T_HOURS + veh,
-        m + T_HOURS + veh,
-    ]
-    cols = [
-        i_e + j,
-        i_ch + j,
-        i_dis + j,
-        i_e + cont - 1,
-        i_ch + j,
-        i_dis + j,
-        i_mp + hours,
-        i_mm + hours,
-        i_e + last,
-        i_u + veh,
-    ]
-    vals = [
-        np.ones(m),
-        np.full(m, -eta_c),
-        np.full(m, 1.0 / eta_d),
-        -np.ones(cont.size),
-        np.ones(m),
-        -np.ones(m),
-        np.ones(T_HOURS),
-        -np.ones(T_HOURS),
-        np.ones(n),
-        np.ones(n),
-    ]
+    rows = [j, j, j, cont, m + slot, m + slot, m + hours, m + hours]
+    rows += [m + T_HOURS + veh, m + T_HOURS + veh]
+    cols = [lay.i_e + j, lay.i_ch + j, lay.i_dis + j, lay.i_e + cont - 1, lay.i_ch + j]
+    cols += [lay.i_dis + j, lay.i_mp + hours, lay.i_mm + hours, lay.i_e + lay.last, lay.i_u + veh]
+    vals = [np.ones(m), np.full(m, -eta_c), np.full(m, 1.0 / eta_d), -np.ones(cont.size)]
+    vals += [np.ones(m), -np.ones(m), np.ones(T_HOURS), -np.ones(T_HOURS), np.ones(n), np.ones(n)]
     n_row = m + T_HOURS + n
-    p = sub.rated_power_kw
     if allow_v2g:
         rows += [n_row + j, n_row + j]
-        cols += [i_ch + j, i_dis + j]
+        cols += [lay.i_ch + j, lay.i_dis + j]
         vals += [np.ones(m), np.ones(m)]
         n_row += m
-    matrix = sp.csc_matrix(
+    return sp.csc_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(n_row, n_var),
+        shape=(n_row, lay.n_var),
     )
-    rhs = np.concatenate((np.where(k == 0, sub.s_arr_kwh[vehicle], 0.0), schedule))
+
+
+def _lp_bounds(
+    lay: _Layout, sub: Fleet, schedule: np.ndarray, n_row: int, allow_v2g: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Row and column bounds of the LP (kW, kWh): see :func:`_lp_matrix` for the rows; powers
+    within [0, P_rated] (no discharge without V2G), energies within [s_min, s_max]."""
+    m, n, p = lay.m, lay.n, sub.rated_power_kw
+    rhs = np.concatenate((np.where(lay.k == 0, sub.s_arr_kwh[lay.vehicle], 0.0), schedule))
     row_lo = np.concatenate((rhs, sub.s_lea_kwh, np.full(n_row - m - T_HOURS - n, -np.inf)))
     row_hi = np.concatenate((rhs, np.full(n, np.inf), np.full(n_row - m - T_HOURS - n, p)))
     col_lo = np.concatenate((np.zeros(2 * m), np.full(m, sub.s_min_kwh), np.zeros(n + 2 * T_HOURS)))
@@ -210,31 +264,7 @@ def disaggregate(
             np.full(n + 2 * T_HOURS, np.inf),
         )
     )
-    c_mismatch = np.zeros(n_var)
-    c_mismatch[i_mp:] = 1.0
-    c_short = np.zeros(n_var)
-    c_short[i_u : i_u + n] = 1.0
-    first_c, second_c = (c_mismatch, c_short) if priority == "schedule" else (c_short, c_mismatch)
-    second_c = second_c.copy()
-    second_c[: 2 * m] += 1e-6  # throughput tie-break (kWh): no needless charge-and-discharge
-
-    x, status = _lexicographic_lp(matrix, row_lo, row_hi, col_lo, col_hi, first_c, second_c)
-    p_ch, p_dis = x[i_ch : i_ch + m], x[i_dis : i_dis + m]
-    net = np.bincount(slot, weights=p_ch - p_dis, minlength=T_HOURS)
-    return Disaggregation(
-        schedule_kw=schedule,
-        realised_kw=net,
-        mismatch_kw=schedule - net,
-        shortfall_kwh=np.maximum(x[i_u : i_u + n], 0.0),
-        p_ch_kw=p_ch,
-        p_dis_kw=p_dis,
-        energy_kwh=x[i_e : i_e + m],
-        vehicle=vehicle,
-        slot=slot,
-        cycling_kwh=float(np.minimum(p_ch, p_dis).sum()),
-        priority=priority,
-        status=status,
-    )
+    return row_lo, row_hi, col_lo, col_hi
 
 
 def _quiet_highs(highspy: ModuleType) -> Any:

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from sopev_lib.core.economics import cost_breakdown
-from sopev_lib.core.ev.envelopes import station_envelopes
+from sopev_lib.core.ev.envelopes import StationEnvelopes, station_envelopes
 from sopev_lib.core.ev.fleet import Fleet, sample_fleet
 from sopev_lib.core.inputs import prepare_inputs
 from sopev_lib.core.model import InfeasiblePlanError
@@ -130,8 +130,35 @@ def check_plan4_schedules(
     Raises:
         ValueError: a plan without stations, an unknown mode, a day or station out of range.
     """
-    st = result.device("stations")
-    if not st:
+    fleet, days, stations = _check_request(result, days, stations, modes, fleet)
+    cache = cache if cache is not None else ModelCache()
+    env_days = station_envelopes(fleet) if "own_day" in modes else None
+    plan = (result.device("stations")["p_net_kw"], float(cost_breakdown(result)["total"]))
+    out: list[StationCheck] = []
+    for d in days:
+        schedules: dict[str, tuple[np.ndarray, float]] = {}
+        if "planning" in modes:
+            schedules["planning"] = plan
+        if env_days is not None:
+            own = _own_day_schedule(result, env_days, d, cache)
+            if own is not None:
+                schedules["own_day"] = own
+        for mode in (m for m in MODES if m in schedules):
+            p_net, cost = schedules[mode]
+            out += [_station_check(result, fleet, mode, d, s, p_net, cost) for s in stations]
+    return out
+
+
+def _check_request(
+    result: PlanResult,
+    days: Sequence[int],
+    stations: Sequence[int] | None,
+    modes: Sequence[str],
+    fleet: Fleet | None,
+) -> tuple[Fleet, list[int], list[int]]:
+    """The fleet (default: the one behind the planning envelopes), days and stations of
+    :func:`check_plan4_schedules`, checked against the plan."""
+    if not result.device("stations"):
         raise ValueError(f"{result.name} has no EV stations as storage; give Plan 4's result")
     unknown = [m for m in modes if m not in MODES]
     if unknown:
@@ -155,60 +182,64 @@ def check_plan4_schedules(
     bad = [s for s in stations if not 0 <= s < n_st]
     if bad:
         raise ValueError(f"stations = {bad} are outside the allowed range [0, {n_st - 1}]")
-    cache = cache if cache is not None else ModelCache()
-    env_days = station_envelopes(fleet) if "own_day" in modes else None
-    plan_cost = float(cost_breakdown(result)["total"])
-    out: list[StationCheck] = []
-    for d in days:
-        schedules: dict[str, tuple[np.ndarray, float]] = {}
-        if "planning" in modes:
-            schedules["planning"] = (st["p_net_kw"], plan_cost)
-        if "own_day" in modes:
-            assert env_days is not None
-            day_inputs = prepare_inputs(
-                params,
-                feeder=inputs.feeder,
-                profiles=inputs.profiles,
-                envelopes=env_days.to_storage(day=d),
-            )
-            try:
-                own = solve_plan(
-                    result.spec, day_inputs, cache=cache, fixed_sop_kva=result.sop_capacity_kva
-                )
-            except InfeasiblePlanError as exc:  # recorded, not fatal: the other checks stand
-                warnings.warn(
-                    f"own_day re-dispatch of day {d} has no solution, skipped: {exc}",
-                    RuntimeWarning,
-                    stacklevel=2,
-                )
-            else:
-                schedules["own_day"] = (
-                    own.device("stations")["p_net_kw"],
-                    float(cost_breakdown(own)["total"]),
-                )
-        for mode in (m for m in MODES if m in schedules):
-            p_net, cost = schedules[mode]
-            for s in stations:
-                sub = fleet.select(day=d, station=s)
-                start = time.perf_counter()
-                res = disaggregate(fleet, p_net[s], day=d, station=s)
-                out.append(
-                    StationCheck(
-                        mode=mode,
-                        day=d,
-                        station=s,
-                        name=inputs.envelopes[s].name,
-                        bus=inputs.envelopes[s].bus,
-                        n_vehicles=sub.n_vehicles,
-                        need_kwh=float(sub.energy_need_kwh.sum()),
-                        charged_kwh=float(np.maximum(p_net[s], 0.0).sum()),
-                        discharged_kwh=float(np.maximum(-p_net[s], 0.0).sum()),
-                        plan_cost=cost,
-                        result=res,
-                        seconds=time.perf_counter() - start,
-                    )
-                )
-    return out
+    return fleet, days, stations
+
+
+def _own_day_schedule(
+    result: PlanResult, env_days: StationEnvelopes, day: int, cache: ModelCache
+) -> tuple[np.ndarray, float] | None:
+    """The plan re-dispatched on the envelopes of sampled day ``day`` (SOP sizes fixed): its
+    station schedules (kW) and total cost; ``None`` (with a ``RuntimeWarning``) if that day
+    has no solution."""
+    inputs = result.inputs
+    day_inputs = prepare_inputs(
+        inputs.params,
+        feeder=inputs.feeder,
+        profiles=inputs.profiles,
+        envelopes=env_days.to_storage(day=day),
+    )
+    try:
+        own = solve_plan(
+            result.spec, day_inputs, cache=cache, fixed_sop_kva=result.sop_capacity_kva
+        )
+    except InfeasiblePlanError as exc:  # recorded, not fatal: the other checks stand
+        warnings.warn(
+            f"own_day re-dispatch of day {day} has no solution, skipped: {exc}",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return None
+    return own.device("stations")["p_net_kw"], float(cost_breakdown(own)["total"])
+
+
+def _station_check(
+    result: PlanResult,
+    fleet: Fleet,
+    mode: str,
+    day: int,
+    station: int,
+    p_net: np.ndarray,
+    cost: float,
+) -> StationCheck:
+    """Disaggregate station ``station``'s schedule (row of ``p_net``, kW) on ``day``."""
+    env = result.inputs.envelopes[station]
+    sub = fleet.select(day=day, station=station)
+    start = time.perf_counter()
+    res = disaggregate(fleet, p_net[station], day=day, station=station)
+    return StationCheck(
+        mode=mode,
+        day=day,
+        station=station,
+        name=env.name,
+        bus=env.bus,
+        n_vehicles=sub.n_vehicles,
+        need_kwh=float(sub.energy_need_kwh.sum()),
+        charged_kwh=float(np.maximum(p_net[station], 0.0).sum()),
+        discharged_kwh=float(np.maximum(-p_net[station], 0.0).sum()),
+        plan_cost=cost,
+        result=res,
+        seconds=time.perf_counter() - start,
+    )
 
 
 def schedule_check_table(checks: Sequence[StationCheck]) -> pd.DataFrame:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
@@ -17,7 +15,7 @@ from sopev_lib.core.ev.envelopes import (
 from sopev_lib.core.ev.fleet import count_ranges, sample_fleet, type_sigmas
 from sopev_lib.core.ev.forecast import arrival_kernels, day_ahead_forecast, realtime_assessment
 from sopev_lib.core.storage import StorageEnvelope
-from sopev_lib.system.params import load_params
+from sopev_lib.system.params import load_params, replace_section
 from sopev_lib.verify.disaggregate import disaggregate
 
 ZERO_STATION_4 = [
@@ -401,19 +399,22 @@ def test_bad_inputs_raise_value_error_naming_the_field(params, fleet):
         load_params(overrides={"ev.types": _one_type(arrival_spread=0.0)})
     with pytest.raises(ValueError, match=r"types\[0\]\.arrival_soc_low"):
         load_params(overrides={"ev.types": _one_type(arrival_soc_low=0.05)})
-    # objects changed by hand skip load_params; the functions check them again
+    # objects changed with model_copy skip validation; the functions check them again, and
+    # replace_section checks at once
     e = params.ev
     for change, field in (
         ({"soc_min": 0.95}, "soc_min"),
         ({"eta_ch": 1.3}, "eta_ch"),
         ({"station_counts": (((-1, 3),) * 3,) * 4}, "station_counts"),
         (
-            {"types": (dataclasses.replace(e.types[0], departure_spread=0.0),) * 3},
+            {"types": (e.types[0].model_copy(update={"departure_spread": 0.0}),) * 3},
             "departure_spread",
         ),
     ):
-        with pytest.raises(ValueError, match=field):
-            sample_fleet(dataclasses.replace(e, **change))
+        with pytest.raises(ValueError, match=rf"ev\.{field}|ev\.types\[0\]\.{field}"):
+            sample_fleet(e.model_copy(update=change))
+        with pytest.raises(ValueError, match=rf"ev\.{field}|ev\.types\[0\]\.{field}"):
+            replace_section(e, **change)
     with pytest.raises(ValueError, match="n_days"):
         sample_fleet(params, 0)
     with pytest.raises(ValueError, match="count_scale"):

@@ -8,6 +8,7 @@ The Dask tests share one two-worker LocalCluster (as CI runs it); the whole file
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 import yaml
 
 from sopev_lib.cli import main as cli_main
+from sopev_lib.studies import sweep
 from sopev_lib.studies.sensitivity import (
     RUN_COLUMNS,
     advantage_range,
@@ -27,12 +29,15 @@ from sopev_lib.studies.sensitivity import (
     robustness_summary,
 )
 from sopev_lib.studies.sweep import (
+    DEFAULT_FUNCTION,
     META_COLUMNS,
+    STUDY_FUNCTIONS,
     load_config,
     point_id,
     read_meta,
     read_records,
     read_results,
+    register_study,
     run_sweep,
 )
 
@@ -99,14 +104,56 @@ def comparable(df: pd.DataFrame) -> pd.DataFrame:
         ({"output": {"folder": "x"}}, "folder"),
         ({"function": "sopev_lib.studies.sensitivity.plan_metrics"}, "function"),
         ({"function": "sopev_lib.studies.sensitivity:nothing"}, "function"),
+        ({"function": "os:system"}, "function = 'os:system': not a registered study function"),
+        ({"name": None}, "name = None: expected text"),
+        ({"description": 3}, "description = 3: expected text"),
+        ({"base": [1, 2]}, "base = [1, 2]: expected a mapping"),
+        ({"axes": {"dg_scale": {"linspace": [0.5, 2.0, 0]}}}, "axes.dg_scale.linspace[2] = 0"),
+        ({"axes": {"dg_scale": {"geomspace": [0.0, 2.0, 3]}}}, "axes.dg_scale.geomspace[0]"),
+        ({"axes": {"ev.seed": {"integers": [1, 2.5]}}}, "axes.ev.seed.integers[1] = 2.5"),
+        ({"output": {"format": "xlsx"}}, "allowed values are 'csv', 'parquet'"),
+        ({"small": {"axis": {}}}, "small.axis: unknown key; allowed: ['base', 'axes', 'options']"),
         ({"base": {"ev.seed": 3}}, "ev.seed"),
         ({"base": {"ev.forecast_days": 0}}, "ev.forecast_days"),
     ],
 )
 def test_bad_config_names_the_key(change: dict, key: str) -> None:
     raw = {**TINY, **change}
-    with pytest.raises(ValueError, match=key.replace(".", r"\.")):
+    with pytest.raises(ValueError, match=re.escape(key)):
         load_config(raw)
+
+
+def test_function_allow_list(tmp_path: Path, monkeypatch) -> None:
+    """Only registered study functions run: a config cannot name any importable callable."""
+    with pytest.raises(ValueError) as info:
+        load_config({**TINY, "function": "os:system"})
+    assert "allowed: ['sopev_lib.studies.sensitivity:plan_metrics'" in str(info.value)
+    assert STUDY_FUNCTIONS["sopev_lib.studies.sensitivity:plan_metrics"] is plan_metrics
+    # the bare name of a registered function is its 'module:name'
+    assert load_config({**TINY, "function": "plan_metrics"}).function == DEFAULT_FUNCTION
+    monkeypatch.setattr(sweep, "STUDY_FUNCTIONS", dict(STUDY_FUNCTIONS))
+
+    @register_study
+    def doubled(settings: dict, options: dict) -> list[dict]:
+        return [{"y": 2 * settings["x"], "k": options["k"]}]
+
+    name = f"{__name__}:test_function_allow_list.<locals>.doubled"
+    assert sweep.STUDY_FUNCTIONS[name] is doubled
+    raw = {"name": "doubled", "function": name, "axes": {"x": [1, 2]}, "options": {"k": 3}}
+    res = run_sweep(load_config(raw, output_dir=tmp_path / "d"), workers=0, progress=False)
+    assert res.table["y"].tolist() == [2, 4] and set(res.table["k"]) == {3}
+
+
+def test_config_file_errors_name_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "twice.yaml"
+    path.write_text("name: a\naxes:\n  ev.seed: [1]\nname: b\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"twice\.yaml, line 4: duplicate key 'name'"):
+        load_config(path)
+    path.write_text("name: a\naxes: [1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"sweep config .*twice\.yaml, line \d+: "):
+        load_config(path)
+    with pytest.raises(ValueError, match=r"sweep config .*nowhere\.yaml does not exist"):
+        load_config(tmp_path / "nowhere.yaml")
 
 
 def test_bad_small_section() -> None:

@@ -71,8 +71,8 @@ def validate_ev_params(ev: EVParams) -> None:
     """Re-check the EV parameters this module relies on.
 
     :func:`sopev_lib.system.params.load_params` already validates them; this guards against objects
-    built by hand or with :func:`dataclasses.replace`, which skip that check, by re-running the
-    same checks (:func:`sopev_lib.system.params.revalidate`).
+    changed with ``model_copy(update=...)``, which skips that check, by re-running the same checks
+    (:func:`sopev_lib.system.params.revalidate`).
 
     Raises:
         ValueError: naming the field, its value and the allowed range.
@@ -282,40 +282,16 @@ def sample_fleet(
     n_days = check_positive_int("n_days", n_days)
     seed = ev.seed if seed is None else check_positive_int("seed", seed, lo=0)
     lo, hi = count_ranges(ev, count_scale)
-    n_st, n_ty = lo.shape
     rng = np.random.default_rng(seed)
-
-    counts = rng.integers(lo, hi + 1, size=(n_days, n_st, n_ty))
-    group = np.repeat(np.arange(n_days * n_st * n_ty), counts.ravel())
-    n = group.shape[0]
-    day = (group // (n_st * n_ty)).astype(np.int32)
-    station = ((group // n_ty) % n_st).astype(np.int16)
-    vtype = (group % n_ty).astype(np.int8)
-
-    sig_a, sig_d = type_sigmas(ev)
-    mu_a = np.array([t.arrival_mean_h for t in ev.types])
-    mu_d = np.array([t.departure_mean_h for t in ev.types])
-    soc_lo = np.array([t.arrival_soc_low for t in ev.types])
-    soc_hi = np.array([t.arrival_soc_high for t in ev.types])
-    z = rng.standard_normal((2, n))
-    u = rng.random(n)
-
+    # the draws in this order (counts, normal times, uniform SOC): the same seed, the same fleet
+    counts = rng.integers(lo, hi + 1, size=(n_days, *lo.shape))
+    day, station, vtype = _vehicle_index(counts)
+    z = rng.standard_normal((2, day.shape[0]))
+    u = rng.random(day.shape[0])
     vt = vtype.astype(np.intp)
-    arr_h, a_slot = _wrap_to_slot(mu_a[vt] + sig_a[vt] * z[0])
-    dep_h, d_slot = _wrap_to_slot(mu_d[vt] + sig_d[vt] * z[1])
-    stay = d_slot - a_slot
-    stay += T_HOURS * (stay < 0)
-    zero_stay = stay == 0
-    stay += zero_stay  # the 1 h minimum stay
-    d_slot = a_slot + stay
-    d_slot -= T_HOURS * (d_slot >= T_HOURS)
-
+    arr_h, a_slot, dep_h, d_slot, stay, zero_stay = _plug_times(ev, vt, z)
+    s_arr, need, capped = _energies(ev, vt, u, stay)
     battery = float(ev.battery_kwh)
-    s_arr = (soc_lo[vt] + (soc_hi[vt] - soc_lo[vt]) * u) * battery
-    wanted = np.maximum(ev.departure_soc_target * battery - s_arr, 0.0)
-    deliverable = ev.eta_ch * ev.rated_power_kw * stay
-    need = np.minimum(wanted, deliverable)
-
     return Fleet(
         day=day,
         station=station,
@@ -328,7 +304,7 @@ def sample_fleet(
         s_arr_kwh=s_arr,
         s_lea_kwh=s_arr + need,
         zero_stay=zero_stay,
-        target_capped=wanted > deliverable,
+        target_capped=capped,
         counts=counts,
         battery_kwh=battery,
         rated_power_kw=float(ev.rated_power_kw),
@@ -340,6 +316,51 @@ def sample_fleet(
         station_buses=tuple(int(b) for b in ev.station_buses),
         type_names=tuple(t.name for t in ev.types),
     )
+
+
+def _vehicle_index(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Day, station and type of every vehicle, ordered by (day, station, type), from the
+    vehicle counts of shape (n_days, n_stations, n_types)."""
+    _, n_st, n_ty = counts.shape
+    group = np.repeat(np.arange(counts.size), counts.ravel())
+    day = (group // (n_st * n_ty)).astype(np.int32)
+    station = ((group // n_ty) % n_st).astype(np.int16)
+    vtype = (group % n_ty).astype(np.int8)
+    return day, station, vtype
+
+
+def _plug_times(ev: EVParams, vt: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Arrival and departure clock times (h) and slots of Table 2 from the standard normal
+    draws ``z`` (2, N), the stay in slots (1..23) and where a zero-slot stay was lengthened.
+
+    Returns ``(arrival_h, arrival_slot, departure_h, departure_slot, stay_h, zero_stay)``.
+    """
+    sig_a, sig_d = type_sigmas(ev)
+    mu_a = np.array([t.arrival_mean_h for t in ev.types])
+    mu_d = np.array([t.departure_mean_h for t in ev.types])
+    arr_h, a_slot = _wrap_to_slot(mu_a[vt] + sig_a[vt] * z[0])
+    dep_h, d_slot = _wrap_to_slot(mu_d[vt] + sig_d[vt] * z[1])
+    stay = d_slot - a_slot
+    stay += T_HOURS * (stay < 0)
+    zero_stay = stay == 0
+    stay += zero_stay  # the 1 h minimum stay
+    d_slot = a_slot + stay
+    d_slot -= T_HOURS * (d_slot >= T_HOURS)
+    return arr_h, a_slot, dep_h, d_slot, stay, zero_stay
+
+
+def _energies(
+    ev: EVParams, vt: np.ndarray, u: np.ndarray, stay: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Arrival energy (kWh) from the uniform draws ``u`` (Table 2's SOC range), the energy the
+    stay can add towards the departure target (kWh, Eq. 3) and where the stay is too short."""
+    soc_lo = np.array([t.arrival_soc_low for t in ev.types])
+    soc_hi = np.array([t.arrival_soc_high for t in ev.types])
+    battery = float(ev.battery_kwh)
+    s_arr = (soc_lo[vt] + (soc_hi[vt] - soc_lo[vt]) * u) * battery
+    wanted = np.maximum(ev.departure_soc_target * battery - s_arr, 0.0)
+    deliverable = ev.eta_ch * ev.rated_power_kw * stay
+    return s_arr, np.minimum(wanted, deliverable), wanted > deliverable
 
 
 def fleet_summary(fleet: Fleet) -> dict[str, float]:

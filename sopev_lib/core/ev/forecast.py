@@ -169,47 +169,8 @@ def realtime_assessment(
         window_h: rolling window length W in hours, 1..24.
     """
     kf = mean_arrival_kernels(forecast) if isinstance(forecast, Fleet) else forecast
-    n_fc = kf["n_present"].shape[0]
-    if n_fc != realised.n_stations:
-        raise ValueError(f"forecast has {n_fc} stations but realised has {realised.n_stations}")
-    window_h = check_positive_int("window_h", window_h)
-    if window_h > T_HOURS:
-        raise ValueError(f"window_h = {window_h} is outside the allowed range [1, {T_HOURS}]")
-    if not 1 <= day <= realised.n_days - 2:
-        raise ValueError(
-            f"day = {day!r} is outside the allowed range [1, {realised.n_days - 2}] (the realised "
-            f"fleet needs the day before and the day after)"
-        )
-    hours = np.arange(T_HOURS) if decision_hours is None else np.asarray(decision_hours)
-    if hours.ndim != 1 or hours.size == 0 or np.any((hours < 0) | (hours >= T_HOURS)):
-        raise ValueError(f"decision_hours = {hours.tolist()}: expected hours in [0, {T_HOURS})")
-    hours = hours.astype(np.int64)
-
-    kr = arrival_kernels(realised)
-    first_day = day - 1
-    # realised kernels on the absolute arrival timeline u = 24 * first_day + i, i = 0..71
-    kr_lin = {
-        k: np.concatenate([v[first_day + j] for j in range(3)], axis=1) for k, v in kr.items()
-    }  # (S, 72, k)
-    kf_lin = {k: np.concatenate([v] * 3, axis=1) for k, v in kf.items()}
-    u0 = T_HOURS * first_day
-    lags = np.arange(T_HOURS)
-
-    assessed: dict[str, list[np.ndarray]] = {}
-    truth: dict[str, list[np.ndarray]] = {}
-    prior: dict[str, list[np.ndarray]] = {}
-    for h in hours:
-        tau0 = T_HOURS * day + h
-        tau = tau0 + np.arange(window_h)
-        u = tau[:, None] - lags[None, :]  # arrival hour contributing at lag k, (W, T)
-        col = u - u0
-        known = (u <= tau0)[None, :, :]
-        for name in kr_lin:
-            real = kr_lin[name][:, col, lags[None, :]]  # (S, W, T)
-            fc = kf_lin[name][:, col, lags[None, :]]
-            assessed.setdefault(name, []).append(np.where(known, real, fc).sum(axis=-1))
-            truth.setdefault(name, []).append(real.sum(axis=-1))
-            prior.setdefault(name, []).append(fc.sum(axis=-1))
+    window_h, hours = _check_assessment(realised, kf, day, decision_hours, window_h)
+    assessed, truth, prior = _window_sums(arrival_kernels(realised), kf, day, hours, window_h)
 
     def finish(parts: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
         arr = {k: np.stack(v) for k, v in parts.items()}
@@ -225,3 +186,68 @@ def realtime_assessment(
         realised=finish(truth),
         day_ahead=finish(prior),
     )
+
+
+def _check_assessment(
+    realised: Fleet,
+    kf: dict[str, np.ndarray],
+    day: int,
+    decision_hours: np.ndarray | list[int] | range | None,
+    window_h: int,
+) -> tuple[int, np.ndarray]:
+    """The checked window length (h) and decision hours (int64) of
+    :func:`realtime_assessment`."""
+    n_fc = kf["n_present"].shape[0]
+    if n_fc != realised.n_stations:
+        raise ValueError(f"forecast has {n_fc} stations but realised has {realised.n_stations}")
+    window_h = check_positive_int("window_h", window_h)
+    if window_h > T_HOURS:
+        raise ValueError(f"window_h = {window_h} is outside the allowed range [1, {T_HOURS}]")
+    if not 1 <= day <= realised.n_days - 2:
+        raise ValueError(
+            f"day = {day!r} is outside the allowed range [1, {realised.n_days - 2}] (the realised "
+            f"fleet needs the day before and the day after)"
+        )
+    hours = np.arange(T_HOURS) if decision_hours is None else np.asarray(decision_hours)
+    if hours.ndim != 1 or hours.size == 0 or np.any((hours < 0) | (hours >= T_HOURS)):
+        raise ValueError(f"decision_hours = {hours.tolist()}: expected hours in [0, {T_HOURS})")
+    return window_h, hours.astype(np.int64)
+
+
+def _window_sums(
+    kr: dict[str, np.ndarray],
+    kf: dict[str, np.ndarray],
+    day: int,
+    hours: np.ndarray,
+    window_h: int,
+) -> tuple[dict[str, list[np.ndarray]], ...]:
+    """Per decision hour, the Eq. (4)-(6) sums over the window of the realised kernels ``kr``
+    for vehicles known at the decision time and the forecast kernels ``kf`` for later arrivals
+    (assessed), of the realised kernels alone (truth) and of the forecast alone (prior).
+
+    Returns ``(assessed, truth, prior)``, each ``{kernel: [(S, W) per decision hour]}``.
+    """
+    first_day = day - 1
+    # realised kernels on the absolute arrival timeline u = 24 * first_day + i, i = 0..71
+    kr_lin = {
+        k: np.concatenate([v[first_day + j] for j in range(3)], axis=1) for k, v in kr.items()
+    }  # (S, 72, k)
+    kf_lin = {k: np.concatenate([v] * 3, axis=1) for k, v in kf.items()}
+    u0 = T_HOURS * first_day
+    lags = np.arange(T_HOURS)
+    assessed: dict[str, list[np.ndarray]] = {}
+    truth: dict[str, list[np.ndarray]] = {}
+    prior: dict[str, list[np.ndarray]] = {}
+    for h in hours:
+        tau0 = T_HOURS * day + h
+        tau = tau0 + np.arange(window_h)
+        u = tau[:, None] - lags[None, :]  # arrival hour contributing at lag k, (W, T)
+        col = u - u0
+        known = (u <= tau0)[None, :, :]
+        for name in kr_lin:
+            real = kr_lin[name][:, col, lags[None, :]]  # (S, W, T)
+            fc = kf_lin[name][:, col, lags[None, :]]
+            assessed.setdefault(name, []).append(np.where(known, real, fc).sum(axis=-1))
+            truth.setdefault(name, []).append(real.sum(axis=-1))
+            prior.setdefault(name, []).append(fc.sum(axis=-1))
+    return assessed, truth, prior
