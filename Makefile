@@ -85,8 +85,10 @@ test-site: site-deps
 # site-deps first, so the tests of the browser test (tests/test_site_check.py) run, not skip.
 test: site-deps test-unit book-ci test-loop test-site
 
+# make bench ONLY="model scale" runs only those benchmarks/bench_*.py
+ONLY ?=
 bench: $(STAMP)
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/run_all.py $(ONLY)
 
 reproduce: $(STAMP)
 	$(VENV)/bin/sopev reproduce --out $(OUT)
