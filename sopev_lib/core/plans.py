@@ -23,6 +23,7 @@ from sopev_lib.core.model import (
     CurtailableDG,
     Device,
     EnvelopeStorage,
+    InfeasiblePlanError,
     PlanningModel,
     ProfileLoad,
     SizedStorage,
@@ -48,6 +49,7 @@ __all__ = [
     "plan_spec",
     "planning_model",
     "solve_all",
+    "solve_each",
     "solve_plan",
 ]
 
@@ -101,9 +103,8 @@ def plan_devices(
     if spec.storage != "ev" and inputs.envelopes:
         devices.append(BusLoad.uncontrolled_ev(f, inputs.envelopes))
     if spec.sop:
-        devices.append(
-            SoftOpenPoints.at_ties(f, p.network.sop_sites, p, fixed_capacity_kva=fixed_sop_kva)
-        )
+        sites, fixed = p.network.sop_sites, fixed_sop_kva
+        devices.append(SoftOpenPoints.at_ties(f, sites, p, fixed_capacity_kva=fixed))
     if spec.storage == "ev":
         devices.append(EnvelopeStorage(inputs.envelopes, name="stations"))
     elif spec.storage == "ess":
@@ -279,3 +280,21 @@ def solve_all(
         n: solve_plan(n, inputs, cache=cache, soft_voltage_penalty=soft_voltage_penalty)
         for n in plans
     }
+
+
+def solve_each(
+    inputs: PlanInputs,
+    *,
+    cache: ModelCache | None = None,
+    plans: tuple[int, ...] = (1, 2, 3, 4),
+) -> dict[int, PlanResult | InfeasiblePlanError]:
+    """Like :func:`solve_all`, but a plan without a solution does not stop the others: its
+    entry is the :class:`InfeasiblePlanError` that names the limits that bind (for comparing
+    modelling alternatives under which some plans are infeasible)."""
+    out: dict[int, PlanResult | InfeasiblePlanError] = {}
+    for n in plans:
+        try:
+            out[n] = solve_plan(n, inputs, cache=cache)
+        except InfeasiblePlanError as exc:
+            out[n] = exc
+    return out

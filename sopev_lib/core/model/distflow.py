@@ -65,7 +65,7 @@ class DistFlowNetwork:
             p_withdrawal = p_withdrawal + cp.multiply(f.g_shunt_pu[:, None], self.v)
             q_withdrawal = q_withdrawal - cp.multiply(f.b_shunt_pu[:, None], self.v)
 
-        # DistFlow: power balance at every bus j (flows out - flow in net of losses + withdrawal)
+        # DistFlow: power balance at every bus j (out - in net of losses + withdrawal)
         balance = [
             a_from @ self.P - a_to @ (self.P - rl) + p_withdrawal == 0,
             a_from @ self.Q - a_to @ (self.Q - xl) + q_withdrawal == 0,
@@ -77,7 +77,7 @@ class DistFlowNetwork:
             - 2 * (cp.multiply(r, self.P) + cp.multiply(x, self.Q))
             + cp.multiply(z2, self.l)
         ]
-        # Cone relaxation: P^2 + Q^2 <= l v_i written as ||(2P, 2Q, l - v_i)|| <= l + v_i
+        # Cone relaxation: P^2 + Q^2 <= l v_i as ||(2P, 2Q, l - v_i)|| <= l + v_i
         cone = [
             cp.SOC(
                 cp.vec(self.l + v_from, order="F"),
@@ -91,7 +91,7 @@ class DistFlowNetwork:
                 axis=0,
             )
         ]
-        # Voltage limits: v_1 = V_sub^2, V_min^2 <= v_j <= V_max^2 (the last two constraints)
+        # Voltage limits: v_1 = V_sub^2, V_min^2 <= v_j <= V_max^2 (the last two)
         limits = [
             self.v[0, :] == self.v_sub2,
             self.v[1:, :] >= self.v_min2,

@@ -140,10 +140,11 @@ class Substation(Device):
         sel = ctx.selector([0])
         self.p_withdrawal = -(sel @ cp.reshape(self.P, (1, n_t), order="F"))
         self.q_withdrawal = -(sel @ cp.reshape(self.Q, (1, n_t), order="F"))
-        self.constraints = [self.P >= p_min, self.P <= p_max, self.Q >= q_min, self.Q <= q_max]
         # Eq. (16): C_PC = 365 sum_t c_g,t P_t^MG, in 10^4 RMB per year
-        self.add_cost("C_PC", cp.multiply(ctx.energy_cost_factor(), self.tariff) @ self.P)
+        price = cp.multiply(ctx.energy_cost_factor(), self.tariff)  # per p.u. and hour
+        self.add_cost("C_PC", price @ self.P)
         # end Eq. (16)
+        self.constraints = [self.P >= p_min, self.P <= p_max, self.Q >= q_min, self.Q <= q_max]
 
     def set_tariff(self, tariff_rmb_per_kwh: np.ndarray) -> None:
         tariff = check_shape("tariff_rmb_per_kwh", tariff_rmb_per_kwh, self.tariff.shape)
@@ -208,6 +209,11 @@ class CurtailableDG(Device):
         self.p_withdrawal = -(sel @ self.p)
         self.q_withdrawal = -(sel @ (self.q_per_p * self.p))
         self.constraints = [self.p <= self.avail] if self.curtailable else [self.p == self.avail]
+
+    @property
+    def available_kw(self) -> np.ndarray:
+        """Available output per unit and hour (kW, shape (n_dg, T)), a copy."""
+        return self._avail.copy()
 
     def set_available(self, available_kw: np.ndarray) -> None:
         avail = check_shape(f"{self.name}.available_kw", available_kw, self.avail.shape)

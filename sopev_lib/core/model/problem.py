@@ -162,7 +162,7 @@ class PlanningModel:
 
         self.loss_price = cp.Parameter(n_hours, nonneg=True, name="loss_price")  # c_loss,t
         self.set_loss_price(loss_price_rmb_per_kwh)
-        # Eq. (14): the losses priced per hour, branches r l plus the SOP converters' own
+        # Eq. (14): the losses priced per hour, branches r l plus the SOP converters
         losses = self.network.loss_pu
         for d in devices:
             if d.losses_pu is not None and device_losses_in_nlc:
@@ -174,13 +174,14 @@ class PlanningModel:
             for key, expr in d.costs.items():
                 terms[key] = terms[key] + expr if key in terms else expr
         # Eq. (17): ... and the loss cost C_NLC = 365 sum_t c_loss,t P_loss,t
-        terms["C_NLC"] = cp.multiply(self.ctx.energy_cost_factor(), self.loss_price) @ losses
+        price = cp.multiply(self.ctx.energy_cost_factor(), self.loss_price)  # per p.u. and hour
+        terms["C_NLC"] = price @ losses
         # end Eq. (17)
         if soft_voltage_penalty is not None:  # soft voltage limits add a penalty C_PEN
             constraints, pen = self._soften_voltage(constraints, soft_voltage_penalty)
             terms["C_PEN"] = pen
         self.cost_terms = terms
-        # min F_J = C_SI + C_OMS + C_PC + C_NLC subject to the network's and devices' constraints
+        # min F_J = C_SI + C_OMS + C_PC + C_NLC subject to all the constraints
         self.problem = cp.Problem(cp.Minimize(sum(terms.values())), constraints)
         # end Eq. (15)
         self.build_time_s = time.perf_counter() - start
