@@ -59,18 +59,22 @@ def cost_breakdown(result: PlanResult) -> dict[str, float]:
     """C_SI, C_OMS, C_PC, C_NLC and their total (10^4 RMB per year), Eqs. (12)-(17)."""
     p = result.inputs.params
     sop_kva = float(sum(result.sop_capacity_kva.values()))
+    # Eqs. (12)-(13): investment and O&M per kVA and year, times the SOP capacity
     c_si = sop_annual_investment_per_kva(p) * sop_kva
     c_oms = sop_annual_om_per_kva(p) * sop_kva
     ess = result.device("ess")
-    if ess:
+    if ess:  # Plan 3's batteries join C_SI and C_OMS, annualised like the SOPs
         ess_annual = ess_annual_cost_per_kwh(p) * float(
             ess["energy_rating_kwh"].sum()
         ) + ess_annual_cost_per_kw(p) * float(ess["power_rating_kw"].sum())
         c_si += ess_annual
         c_oms += p.ess.om_factor * ess_annual
+    # Eq. (16): purchase at the tariff; Eqs. (14), (17): losses at the loss price
     sub = result.device("substation")
     c_pc = _annual(result, sub["tariff_rmb_per_kwh"] * sub["p_kw"])
-    c_nlc = _annual(result, result.solution.loss_price_rmb_per_kwh * total_losses_kw(result))
+    loss_price = result.solution.loss_price_rmb_per_kwh
+    c_nlc = _annual(result, loss_price * total_losses_kw(result))
+    # Eq. (15): F_J, the sum of the four terms
     out = {"C_SI": c_si, "C_OMS": c_oms, "C_PC": c_pc, "C_NLC": c_nlc}
     out["total"] = float(sum(out.values()))
     return out

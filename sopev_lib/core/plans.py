@@ -11,6 +11,7 @@ A :class:`ModelCache` keeps one compiled SOCP per plan structure; solving again 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -22,6 +23,7 @@ from sopev_lib.core.model import (
     CurtailableDG,
     Device,
     EnvelopeStorage,
+    InfeasiblePlanError,
     PlanningModel,
     ProfileLoad,
     SizedStorage,
@@ -45,7 +47,9 @@ __all__ = [
     "build_model",
     "plan_devices",
     "plan_spec",
+    "planning_model",
     "solve_all",
+    "solve_each",
     "solve_plan",
 ]
 
@@ -86,76 +90,55 @@ def plan_spec(plan: int | PlanSpec) -> PlanSpec:
 def plan_devices(
     spec: PlanSpec, inputs: PlanInputs, *, fixed_sop_kva: dict[str, float] | None = None
 ) -> list[Device]:
-    """The device list of a plan (substation, base load, DG, and the plan's own devices)."""
+    """The device list of a plan: substation, base load and DG in every plan; the stations'
+    uncontrolled charging (Plans 1-3), the SOPs (Plans 2-4) and the plan's storage (Plan 3's
+    batteries, Plan 4's stations). Each device is made by its one-line constructor, the same
+    calls the planning chapter makes by hand."""
     p, f, pr = inputs.params, inputs.feeder, inputs.profiles
-    net = p.network
     devices: list[Device] = [
-        Substation(
-            pr.tariff_rmb_per_kwh,
-            p_min_kw=net.substation_p_min_kw,
-            p_max_kw=net.substation_p_max_kw,
-            q_min_kvar=net.substation_q_min_kvar,
-            q_max_kvar=net.substation_q_max_kvar,
-        ),
-        ProfileLoad("load", f.p_load_kw, f.q_load_kvar, pr.load_pu),
-        CurtailableDG(
-            inputs.dg_bus_index,
-            inputs.dg_available_kw,
-            curtailable=p.dg.curtailable,
-            power_factor=p.dg.power_factor,
-            labels=inputs.dg_labels,
-        ),
+        Substation.from_params(p, pr),
+        ProfileLoad.from_feeder(f, pr),
+        CurtailableDG.from_params(p, f, pr),
     ]
     if spec.storage != "ev" and inputs.envelopes:
-        devices.append(
-            BusLoad(
-                "ev_uncontrolled",
-                f.indices_of(inputs.station_buses),
-                np.vstack([e.uncontrolled_kw for e in inputs.envelopes]),
-            )
-        )
+        devices.append(BusLoad.uncontrolled_ev(f, inputs.envelopes))
     if spec.sop:
-        ties = [f.tie(name) for name in net.sop_sites]
-        fixed = None
-        if fixed_sop_kva is not None:
-            unknown = set(fixed_sop_kva) - set(net.sop_sites)
-            if unknown:
-                raise ValueError(
-                    f"fixed_sop_kva: {sorted(unknown)} are not SOP sites {list(net.sop_sites)}"
-                )
-            fixed = [float(fixed_sop_kva.get(t.name, 0.0)) for t in ties]
-        devices.append(
-            SoftOpenPoints(
-                ties,
-                f.indices_of([t.bus_a for t in ties]),
-                f.indices_of([t.bus_b for t in ties]),
-                loss_coefficient=p.sop.loss_coefficient,
-                annual_investment_per_kva=sop_annual_investment_per_kva(p),
-                annual_om_per_kva=sop_annual_om_per_kva(p),
-                max_capacity_kva=p.sop.max_capacity_kva,
-                fixed_capacity_kva=fixed,
-            )
-        )
+        sites, fixed = p.network.sop_sites, fixed_sop_kva
+        devices.append(SoftOpenPoints.at_ties(f, sites, p, fixed_capacity_kva=fixed))
     if spec.storage == "ev":
         devices.append(EnvelopeStorage(inputs.envelopes, name="stations"))
     elif spec.storage == "ess":
-        e = p.ess
-        devices.append(
-            SizedStorage(
-                f.indices_of(inputs.station_buses),
-                eta_ch=e.eta_ch,
-                eta_dis=e.eta_dis,
-                soc_min=e.soc_min,
-                soc_max=e.soc_max,
-                annual_cost_per_kwh=ess_annual_cost_per_kwh(p),
-                annual_cost_per_kw=ess_annual_cost_per_kw(p),
-                om_factor=e.om_factor,
-                max_energy_kwh=e.max_energy_kwh,
-                labels=[f"ESS {b}" for b in inputs.station_buses],
-                name="ess",
-            )
-        )
+        devices.append(SizedStorage.at_buses(f, inputs.station_buses, p))
     return devices
+
+
+def planning_model(
+    name: str,
+    inputs: PlanInputs,
+    devices: Sequence[Device],
+    *,
+    soft_voltage_penalty: float | None = None,
+) -> PlanningModel:
+    """The SOCP of ``devices`` on the feeder of ``inputs``: the DistFlow network with the voltage
+    limits of ``params.network``, the loss price of Eq. (17) and the annualisation of Eqs.
+    (14)-(17) (``params.economics``), the hours and day weights of ``inputs``."""
+    p = inputs.params
+    net = p.network
+    return PlanningModel(
+        name,
+        inputs.feeder,
+        devices,
+        n_hours=inputs.n_hours,
+        v_min_pu=net.v_min_pu,
+        v_max_pu=net.v_max_pu,
+        v_substation_pu=net.v_substation_pu,
+        loss_price_rmb_per_kwh=loss_price_rmb_per_kwh(p, inputs.profiles),
+        days_per_year=p.economics.days_per_year,
+        soft_voltage_penalty=soft_voltage_penalty,
+        hour_weights=inputs.hour_weights,
+        day_length=inputs.day_length,
+        device_losses_in_nlc=p.economics.sop_loss_in_nlc,
+    )
 
 
 def build_model(
@@ -167,21 +150,11 @@ def build_model(
 ) -> PlanningModel:
     """Build (and compile lazily) the SOCP of one plan."""
     spec = plan_spec(plan)
-    net = inputs.params.network
-    return PlanningModel(
+    return planning_model(
         spec.name,
-        inputs.feeder,
+        inputs,
         plan_devices(spec, inputs, fixed_sop_kva=fixed_sop_kva),
-        n_hours=inputs.n_hours,
-        v_min_pu=net.v_min_pu,
-        v_max_pu=net.v_max_pu,
-        v_substation_pu=net.v_substation_pu,
-        loss_price_rmb_per_kwh=loss_price_rmb_per_kwh(inputs.params, inputs.profiles),
-        days_per_year=inputs.params.economics.days_per_year,
         soft_voltage_penalty=soft_voltage_penalty,
-        hour_weights=inputs.hour_weights,
-        day_length=inputs.day_length,
-        device_losses_in_nlc=inputs.params.economics.sop_loss_in_nlc,
     )
 
 
@@ -307,3 +280,21 @@ def solve_all(
         n: solve_plan(n, inputs, cache=cache, soft_voltage_penalty=soft_voltage_penalty)
         for n in plans
     }
+
+
+def solve_each(
+    inputs: PlanInputs,
+    *,
+    cache: ModelCache | None = None,
+    plans: tuple[int, ...] = (1, 2, 3, 4),
+) -> dict[int, PlanResult | InfeasiblePlanError]:
+    """Like :func:`solve_all`, but a plan without a solution does not stop the others: its
+    entry is the :class:`InfeasiblePlanError` that names the limits that bind (for comparing
+    modelling alternatives under which some plans are infeasible)."""
+    out: dict[int, PlanResult | InfeasiblePlanError] = {}
+    for n in plans:
+        try:
+            out[n] = solve_plan(n, inputs, cache=cache)
+        except InfeasiblePlanError as exc:
+            out[n] = exc
+    return out

@@ -7,9 +7,30 @@ import pandas as pd
 import pytest
 
 from sopev_lib.core.inputs import prepare_inputs
-from sopev_lib.core.model import InfeasiblePlanError, PlanningModel, ProfileLoad, Substation
-from sopev_lib.core.model.costs import annuity_factor
-from sopev_lib.core.plans import ModelCache, build_model, solve_plan
+from sopev_lib.core.model import (
+    BusLoad,
+    CurtailableDG,
+    EnvelopeStorage,
+    InfeasiblePlanError,
+    PlanningModel,
+    ProfileLoad,
+    SizedStorage,
+    SoftOpenPoints,
+    Substation,
+)
+from sopev_lib.core.model.costs import (
+    annuity_factor,
+    ess_annual_cost_per_kwh,
+    sop_annual_investment_per_kva,
+)
+from sopev_lib.core.plans import (
+    PLANS,
+    ModelCache,
+    build_model,
+    plan_devices,
+    planning_model,
+    solve_plan,
+)
 from sopev_lib.system.feeder import Feeder
 from sopev_lib.system.params import load_params
 
@@ -188,3 +209,66 @@ def test_violation_ranges_are_compact() -> None:
     assert listing([2, 19, 23]) == "2, 19 and 23"
     assert listing(["a"]) == "a"
     assert listing([]) == "none"
+
+
+def test_device_constructors_read_the_parameters(inputs) -> None:
+    """Each device's one-line constructor takes its data from the parameters and profiles."""
+    p, f, pr = inputs.params, inputs.feeder, inputs.profiles
+    sub = Substation.from_params(p, pr)
+    net = p.network
+    assert sub.limits_kw == (
+        net.substation_p_min_kw,
+        net.substation_p_max_kw,
+        net.substation_q_min_kvar,
+        net.substation_q_max_kvar,
+    )
+    load = ProfileLoad.from_feeder(f, pr)
+    np.testing.assert_array_equal(load.p_nominal_kw, f.p_load_kw)
+    np.testing.assert_array_equal(load.q_nominal_kvar, f.q_load_kvar)
+    dg = CurtailableDG.from_params(p, f, pr)
+    np.testing.assert_array_equal(dg.available_kw, inputs.dg_available_kw)
+    np.testing.assert_array_equal(dg.bus_index, inputs.dg_bus_index)
+    assert dg.labels == inputs.dg_labels and dg.curtailable == p.dg.curtailable
+    ev = BusLoad.uncontrolled_ev(f, inputs.envelopes)
+    np.testing.assert_array_equal(ev.bus_index, f.indices_of(inputs.station_buses))
+    ess = SizedStorage.at_buses(f, inputs.station_buses, p)
+    assert ess.labels == [f"ESS {b}" for b in inputs.station_buses]
+    assert ess.annual_cost_per_kwh == ess_annual_cost_per_kwh(p)
+    assert ess.max_energy_kwh == p.ess.max_energy_kwh
+
+
+def test_sops_at_ties(inputs) -> None:
+    """SOPs at named tie lines: ends, Table 1 data, Eqs. (12)-(13) coefficients, fixed sizes."""
+    p, f = inputs.params, inputs.feeder
+    sops = SoftOpenPoints.at_ties(f, ["12-22", "8-21"], p)
+    assert [t.name for t in sops.ties] == ["12-22", "8-21"]
+    np.testing.assert_array_equal(sops.bus_a, f.indices_of([12, 8]))
+    np.testing.assert_array_equal(sops.bus_b, f.indices_of([22, 21]))
+    assert sops.loss_coefficient == p.sop.loss_coefficient
+    assert sops.annual_investment_per_kva == pytest.approx(sop_annual_investment_per_kva(p))
+    assert sops.fixed_capacity_kva is None
+    fixed = SoftOpenPoints.at_ties(f, ["12-22", "8-21"], p, fixed_capacity_kva={"8-21": 50.0})
+    np.testing.assert_array_equal(fixed.fixed_capacity_kva, [0.0, 50.0])
+    with pytest.raises(ValueError, match="not SOP sites"):
+        SoftOpenPoints.at_ties(f, ["12-22"], p, fixed_capacity_kva={"8-21": 50.0})
+    with pytest.raises(ValueError, match="unknown tie line"):
+        SoftOpenPoints.at_ties(f, ["1-2"], p)
+
+
+def test_plan_built_by_hand_is_the_pipelines(inputs) -> None:
+    """The chapter's Plan 4, assembled from the constructors, is the model of solve_plan."""
+    p, f, pr = inputs.params, inputs.feeder, inputs.profiles
+    devices = [
+        Substation.from_params(p, pr),
+        ProfileLoad.from_feeder(f, pr),
+        CurtailableDG.from_params(p, f, pr),
+        SoftOpenPoints.at_ties(f, p.network.sop_sites, p),
+        EnvelopeStorage(inputs.envelopes),
+    ]
+    hand = planning_model("Plan 4", inputs, devices).solve()
+    pipeline = solve_plan(4, inputs)
+    assert hand.info.objective == pytest.approx(pipeline.objective, rel=1e-9)
+    np.testing.assert_allclose(
+        hand.devices["sop"]["capacity_kva"], pipeline.device("sop")["capacity_kva"], atol=1e-6
+    )
+    assert [d.name for d in plan_devices(PLANS[4], inputs)] == [d.name for d in devices]

@@ -173,3 +173,15 @@ def test_hourly_siting_table_matches_the_ranking(inputs) -> None:
     daily = tie_sensitivities(inputs, hours=[3, 19]).set_index("tie")
     means = hourly.groupby("tie").active_kw_per_kw.mean()
     np.testing.assert_allclose(means[daily.index], daily.active_kw_per_kw)
+
+
+def test_solve_each_keeps_the_infeasible_plans(inputs) -> None:
+    """solve_each returns the error of a plan without a solution and solves the others."""
+    from sopev_lib.core.inputs import rebuild_inputs
+    from sopev_lib.core.model import InfeasiblePlanError
+    from sopev_lib.core.plans import solve_each
+
+    low = rebuild_inputs(inputs, {"network.v_substation_pu": 1.0})
+    out = solve_each(low, plans=(1, 2))
+    assert isinstance(out[1], InfeasiblePlanError) and "Plan 1" in str(out[1])
+    assert out[2].name == "Plan 2" and out[2].solution.info.status == "optimal"

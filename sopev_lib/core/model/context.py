@@ -98,7 +98,12 @@ class BuildContext:
         return self._selectors[key]
 
     def energy_cost_factor(self) -> np.ndarray:
-        """10^4 RMB per year for 1 p.u. held during hour t at a price of 1 RMB/kWh, (T,)."""
+        """10^4 RMB per year for 1 p.u. held during hour t at a price of 1 RMB/kWh, (T,).
+
+        The "365 sum_t ... Delta t" of Eqs. (14), (16), (17): base_kva turns p.u. into kW, dt_h
+        kW into kWh, ``hour_weights`` (365 for the paper's planning day) a day into a year, and
+        RMB_PER_UNIT RMB into the 10^4 RMB of Tables 4-5.
+        """
         return self.base_kva * self.dt_h * self.hour_weights / RMB_PER_UNIT
 
 

@@ -2,8 +2,7 @@
 
 Pure functions of the parameters; the model multiplies them into its cost terms and
 :mod:`sopev_lib.core.economics` re-evaluates the same formulas on a solved plan. Money is returned
-in
-10^4 RMB per year (the unit of Tables 4-5) per kVA, kWh or kW.
+in 10^4 RMB per year (the unit of Tables 4-5) per kVA, kWh or kW.
 """
 
 from __future__ import annotations
@@ -45,7 +44,7 @@ def annuity_factor(method: str, discount_rate: float, years: float) -> float:
 
 
 def sop_annual_investment_per_kva(params: Params) -> float:
-    """Eq. (12): w_SOP * annuity, in 10^4 RMB per kVA and year."""
+    """Eq. (12): w_SOP * annuity (1 / y_SOP as printed), in 10^4 RMB per kVA and year."""
     s = params.sop
     factor = annuity_factor(s.annualisation, s.discount_rate, s.lifetime_years)
     return s.unit_cost_rmb_per_kva * factor / RMB_PER_UNIT

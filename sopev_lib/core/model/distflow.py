@@ -37,13 +37,19 @@ class DistFlowNetwork:
     def build(
         self, ctx: BuildContext, p_withdrawal: cp.Expression, q_withdrawal: cp.Expression
     ) -> None:
+        """Variables and constraints of the branch-flow model over all branches and hours.
+
+        ``p_withdrawal``, ``q_withdrawal``: the devices' summed withdrawals per bus and hour
+        (p.u., shape (n_bus, T), positive = drawn from the grid).
+        """
         f = ctx.feeder
         n_br, n_bus, n_t = f.n_branch, f.n_bus, ctx.n_hours
         r = f.r_pu[:, None]
         x = f.x_pu[:, None]
         z2 = (f.r_pu**2 + f.x_pu**2)[:, None]
-        a_from, a_to = f.from_incidence, f.to_incidence
+        a_from, a_to = f.from_incidence, f.to_incidence  # bus x branch: parent end, child end
 
+        # DistFlow variables: P, Q entering each branch, l = |I|^2, v = |V|^2 (p.u.)
         self.P = cp.Variable((n_br, n_t), name="P_branch")
         self.Q = cp.Variable((n_br, n_t), name="Q_branch")
         self.l = cp.Variable((n_br, n_t), name="l_branch", nonneg=True)
@@ -51,21 +57,28 @@ class DistFlowNetwork:
         self.v_min2 = cp.Parameter(nonneg=True, name="v_min2", value=self.v_min_pu**2)
         self.v_max2 = cp.Parameter(nonneg=True, name="v_max2", value=self.v_max_pu**2)
         self.v_sub2 = cp.Parameter(nonneg=True, name="v_sub2", value=self.v_substation_pu**2)
-
-        v_from = a_from.T @ self.v
-        v_to = a_to.T @ self.v
+        v_from = a_from.T @ self.v  # v_i of every branch ij
+        v_to = a_to.T @ self.v  # v_j of every branch ij
         rl = cp.multiply(r, self.l)
         xl = cp.multiply(x, self.l)
         if f.has_shunts:  # bus shunts are linear in v = |V|^2: P = g v, Q = -b v
             p_withdrawal = p_withdrawal + cp.multiply(f.g_shunt_pu[:, None], self.v)
             q_withdrawal = q_withdrawal - cp.multiply(f.b_shunt_pu[:, None], self.v)
-        self.constraints = [
+
+        # DistFlow: power balance at every bus j (out - in net of losses + withdrawal)
+        balance = [
             a_from @ self.P - a_to @ (self.P - rl) + p_withdrawal == 0,
             a_from @ self.Q - a_to @ (self.Q - xl) + q_withdrawal == 0,
+        ]
+        # DistFlow: voltage drop along every branch ij
+        drop = [
             v_to
             == v_from
             - 2 * (cp.multiply(r, self.P) + cp.multiply(x, self.Q))
-            + cp.multiply(z2, self.l),
+            + cp.multiply(z2, self.l)
+        ]
+        # Cone relaxation: P^2 + Q^2 <= l v_i as ||(2P, 2Q, l - v_i)|| <= l + v_i
+        cone = [
             cp.SOC(
                 cp.vec(self.l + v_from, order="F"),
                 cp.vstack(
@@ -76,11 +89,16 @@ class DistFlowNetwork:
                     ]
                 ),
                 axis=0,
-            ),
+            )
+        ]
+        # Voltage limits: v_1 = V_sub^2, V_min^2 <= v_j <= V_max^2 (the last two)
+        limits = [
             self.v[0, :] == self.v_sub2,
             self.v[1:, :] >= self.v_min2,
             self.v[1:, :] <= self.v_max2,
         ]
+        # end DistFlow
+        self.constraints = balance + drop + cone + limits
         self.loss_pu = cp.sum(rl, axis=0)  # (T,) network active losses
 
     def set_limits(

@@ -13,8 +13,12 @@ import cvxpy as cp
 import numpy as np
 
 from sopev_lib.core.model.context import ROUNDOFF_KW, BuildContext, Device, check_shape, value
+from sopev_lib.core.storage import StorageEnvelope
+from sopev_lib.system.feeder import Feeder
+from sopev_lib.system.params import Params
+from sopev_lib.system.profiles import Profiles
 
-__all__ = ["BusLoad", "CurtailableDG", "ProfileLoad", "Substation"]
+__all__ = ["BusLoad", "CurtailableDG", "ProfileLoad", "Substation", "dg_units"]
 
 
 class ProfileLoad(Device):
@@ -59,6 +63,12 @@ class ProfileLoad(Device):
             "q_kvar": np.outer(self.q_nominal_kvar, self._multiplier),
         }
 
+    @classmethod
+    def from_feeder(cls, feeder: Feeder, profiles: Profiles, name: str = "load") -> ProfileLoad:
+        """The feeder's nominal bus loads (ref [28], kW and kvar) times the day's load curve
+        (``profiles.load_pu``, the paper's Figure 4)."""
+        return cls(name, feeder.p_load_kw, feeder.q_load_kvar, profiles.load_pu)
+
 
 class BusLoad(Device):
     """A fixed active withdrawal at a few buses (e.g. uncontrolled EV charging of Plans 1-3)."""
@@ -89,6 +99,18 @@ class BusLoad(Device):
         np.add.at(out, self.bus_index, self._p_kw)
         return {"p_kw": out, "q_kvar": np.zeros_like(out)}
 
+    @classmethod
+    def uncontrolled_ev(
+        cls, feeder: Feeder, envelopes: Sequence[StorageEnvelope], name: str = "ev_uncontrolled"
+    ) -> BusLoad:
+        """The stations' cars charging as soon as they arrive (Plans 1-3): the uncontrolled
+        load of every envelope (kW per hour) at its station's bus."""
+        return cls(
+            name,
+            feeder.indices_of([e.bus for e in envelopes]),
+            np.vstack([e.uncontrolled_kw for e in envelopes]),
+        )
+
 
 class Substation(Device):
     """Supply from the upstream grid at bus 1; its purchase cost is C_PC of Eq. (16)."""
@@ -118,8 +140,11 @@ class Substation(Device):
         sel = ctx.selector([0])
         self.p_withdrawal = -(sel @ cp.reshape(self.P, (1, n_t), order="F"))
         self.q_withdrawal = -(sel @ cp.reshape(self.Q, (1, n_t), order="F"))
+        # Eq. (16): C_PC = 365 sum_t c_g,t P_t^MG, in 10^4 RMB per year
+        price = cp.multiply(ctx.energy_cost_factor(), self.tariff)  # per p.u. and hour
+        self.add_cost("C_PC", price @ self.P)
+        # end Eq. (16)
         self.constraints = [self.P >= p_min, self.P <= p_max, self.Q >= q_min, self.Q <= q_max]
-        self.add_cost("C_PC", cp.multiply(ctx.energy_cost_factor(), self.tariff) @ self.P)
 
     def set_tariff(self, tariff_rmb_per_kwh: np.ndarray) -> None:
         tariff = check_shape("tariff_rmb_per_kwh", tariff_rmb_per_kwh, self.tariff.shape)
@@ -134,6 +159,22 @@ class Substation(Device):
             "q_kvar": value(self.Q) * ctx.base_kva,
             "tariff_rmb_per_kwh": self._tariff.copy(),
         }
+
+    @classmethod
+    def from_params(
+        cls, params: Params, profiles: Profiles, name: str = "substation"
+    ) -> Substation:
+        """The substation of ``params.network`` (power limits, kW and kvar) buying at the
+        time-of-use tariff of ``profiles`` (RMB/kWh, Table 1)."""
+        net = params.network
+        return cls(
+            profiles.tariff_rmb_per_kwh,
+            p_min_kw=net.substation_p_min_kw,
+            p_max_kw=net.substation_p_max_kw,
+            q_min_kvar=net.substation_q_min_kvar,
+            q_max_kvar=net.substation_q_max_kvar,
+            name=name,
+        )
 
 
 class CurtailableDG(Device):
@@ -169,6 +210,11 @@ class CurtailableDG(Device):
         self.q_withdrawal = -(sel @ (self.q_per_p * self.p))
         self.constraints = [self.p <= self.avail] if self.curtailable else [self.p == self.avail]
 
+    @property
+    def available_kw(self) -> np.ndarray:
+        """Available output per unit and hour (kW, shape (n_dg, T)), a copy."""
+        return self._avail.copy()
+
     def set_available(self, available_kw: np.ndarray) -> None:
         avail = check_shape(f"{self.name}.available_kw", available_kw, self.avail.shape)
         if np.any(avail < 0):
@@ -179,3 +225,37 @@ class CurtailableDG(Device):
     def solution(self, ctx: BuildContext) -> dict[str, np.ndarray]:
         p = value(self.p) * ctx.base_kva
         return {"p_kw": p, "available_kw": self._avail.copy(), "q_kvar": self.q_per_p * p}
+
+    @classmethod
+    def from_params(
+        cls, params: Params, feeder: Feeder, profiles: Profiles, name: str = "dg"
+    ) -> CurtailableDG:
+        """The PV and wind units of Section 5 (``params.dg``: buses, ratings, power factor,
+        curtailment) with the day's availability of ``profiles``; see :func:`dg_units`."""
+        bus_index, available_kw, labels = dg_units(params, feeder, profiles)
+        return cls(
+            bus_index,
+            available_kw,
+            curtailable=params.dg.curtailable,
+            power_factor=params.dg.power_factor,
+            labels=labels,
+            name=name,
+        )
+
+
+def dg_units(
+    params: Params, feeder: Feeder, profiles: Profiles
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The DG units of Section 5, PV first, then wind: their 0-based bus indices, their
+    available output (kW, shape (n_dg, T): rating times the per-unit curve of ``profiles``)
+    and their labels ("PV 7", "WT 9")."""
+    dg = params.dg
+    bus_index = feeder.indices_of([*dg.pv_buses, *dg.wind_buses])
+    available_kw = np.vstack(
+        [
+            np.outer(np.asarray(dg.pv_rating_kw), profiles.pv_pu),
+            np.outer(np.asarray(dg.wind_rating_kw), profiles.wind_pu),
+        ]
+    )
+    labels = [f"PV {b}" for b in dg.pv_buses] + [f"WT {b}" for b in dg.wind_buses]
+    return bus_index, available_kw, labels

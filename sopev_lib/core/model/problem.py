@@ -1,7 +1,8 @@
 """Assemble devices and the DistFlow network into one SOCP and solve it with Clarabel.
 
-Objective, Eq. (15): min F_J = W_SOP + C_PC + C_NLC, summed from the devices' cost terms plus the
-loss cost C_NLC of Eq. (17) = days * sum_t c_loss_t * (network losses + device losses). Storage
+Objective, Eq. (15): min F_J = W_SOP + C_PC + C_NLC, summed from the devices' cost terms (C_SI and
+C_OMS of the SOPs, Eqs. 12-13; C_PC of the substation, Eq. 16) plus the loss cost C_NLC of
+Eq. (17) = days * sum_t c_loss_t * (network losses + device losses, Eq. 14). Storage
 investment of Plan 3 joins C_SI / C_OMS the same way as the SOP's. A failed or infeasible solve
 raises :class:`InfeasiblePlanError` naming the plan, the solver status and the binding limits
 found by re-solving with soft voltage limits.
@@ -159,23 +160,30 @@ class PlanningModel:
         for d in devices:
             constraints += d.constraints
 
-        self.loss_price = cp.Parameter(n_hours, nonneg=True, name="loss_price")
+        self.loss_price = cp.Parameter(n_hours, nonneg=True, name="loss_price")  # c_loss,t
         self.set_loss_price(loss_price_rmb_per_kwh)
+        # Eq. (14): the losses priced per hour, branches r l plus the SOP converters
         losses = self.network.loss_pu
         for d in devices:
             if d.losses_pu is not None and device_losses_in_nlc:
                 losses = losses + d.losses_pu
         self.total_loss_pu = losses
+        # Eq. (15): the devices' cost terms, summed per key (C_SI, C_OMS, C_PC) ...
         terms: dict[str, cp.Expression] = {}
         for d in devices:
             for key, expr in d.costs.items():
                 terms[key] = terms[key] + expr if key in terms else expr
-        terms["C_NLC"] = cp.multiply(self.ctx.energy_cost_factor(), self.loss_price) @ losses
-        if soft_voltage_penalty is not None:
+        # Eq. (17): ... and the loss cost C_NLC = 365 sum_t c_loss,t P_loss,t
+        price = cp.multiply(self.ctx.energy_cost_factor(), self.loss_price)  # per p.u. and hour
+        terms["C_NLC"] = price @ losses
+        # end Eq. (17)
+        if soft_voltage_penalty is not None:  # soft voltage limits add a penalty C_PEN
             constraints, pen = self._soften_voltage(constraints, soft_voltage_penalty)
             terms["C_PEN"] = pen
         self.cost_terms = terms
+        # min F_J = C_SI + C_OMS + C_PC + C_NLC subject to all the constraints
         self.problem = cp.Problem(cp.Minimize(sum(terms.values())), constraints)
+        # end Eq. (15)
         self.build_time_s = time.perf_counter() - start
         self._compiled = False
         self._n_solves = 0

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import cvxpy as cp
 import numpy as np
 
 from sopev_lib.core.model.context import BuildContext, Device, value
-from sopev_lib.system.feeder import Tie
+from sopev_lib.core.model.costs import sop_annual_investment_per_kva, sop_annual_om_per_kva
+from sopev_lib.system.feeder import Feeder, Tie
+from sopev_lib.system.params import Params
 
 __all__ = ["TRANSFER_SHARE", "SoftOpenPoints", "sop_transfers"]
 
@@ -122,3 +124,45 @@ class SoftOpenPoints(Device):
             "q_b_kvar": value(self.Qb) * base,
             "loss_kw": value(self.loss) * base,
         }
+
+    @classmethod
+    def at_ties(
+        cls,
+        feeder: Feeder,
+        sites: Sequence[str],
+        params: Params,
+        *,
+        fixed_capacity_kva: Mapping[str, float] | None = None,
+        name: str = "sop",
+    ) -> SoftOpenPoints:
+        """One SOP at each tie line of ``sites`` (e.g. ``["12-22", "25-29", "8-21"]``, Table 4),
+        with the loss coefficient A of Eq. (8), the annual cost coefficients of Eqs. (12)-(13)
+        and the capacity bound of ``params.sop``.
+
+        ``fixed_capacity_kva``: capacities given per site (kVA; a site left out gets 0), for
+        re-dispatching a plan whose SOPs are already sized.
+
+        Raises:
+            ValueError: a site is not a tie line of ``feeder``, or ``fixed_capacity_kva`` names a
+                tie that is not among ``sites``.
+        """
+        ties = [feeder.tie(site) for site in sites]
+        fixed = None
+        if fixed_capacity_kva is not None:
+            unknown = set(fixed_capacity_kva) - {t.name for t in ties}
+            if unknown:
+                raise ValueError(
+                    f"fixed_capacity_kva: {sorted(unknown)} are not SOP sites {list(sites)}"
+                )
+            fixed = [float(fixed_capacity_kva.get(t.name, 0.0)) for t in ties]
+        return cls(
+            ties,
+            feeder.indices_of([t.bus_a for t in ties]),
+            feeder.indices_of([t.bus_b for t in ties]),
+            loss_coefficient=params.sop.loss_coefficient,
+            annual_investment_per_kva=sop_annual_investment_per_kva(params),
+            annual_om_per_kva=sop_annual_om_per_kva(params),
+            max_capacity_kva=params.sop.max_capacity_kva,
+            fixed_capacity_kva=fixed,
+            name=name,
+        )

@@ -11,7 +11,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from sopev_lib.core.model.context import BuildContext, Device, value
+from sopev_lib.core.model.costs import ess_annual_cost_per_kw, ess_annual_cost_per_kwh
 from sopev_lib.core.storage import StorageEnvelope
+from sopev_lib.system.feeder import Feeder
+from sopev_lib.system.params import Params
 
 __all__ = ["EnvelopeStorage", "SizedStorage", "cyclic_shift"]
 
@@ -202,3 +205,25 @@ class SizedStorage(_StorageBase):
         out["energy_rating_kwh"] = value(self.e_rated) * ctx.base_kva
         out["power_rating_kw"] = value(self.p_rated) * ctx.base_kva
         return out
+
+    @classmethod
+    def at_buses(
+        cls, feeder: Feeder, buses: Sequence[int], params: Params, name: str = "ess"
+    ) -> SizedStorage:
+        """One battery of Plan 3 at each of ``buses`` (1-based; the station buses), with the
+        efficiencies, SOC limits, rating bound and annualised costs of ``params.ess`` (annualised
+        like the SOP, ``sop.annualisation``); labelled "ESS <bus>"."""
+        e = params.ess
+        return cls(
+            feeder.indices_of(buses),
+            eta_ch=e.eta_ch,
+            eta_dis=e.eta_dis,
+            soc_min=e.soc_min,
+            soc_max=e.soc_max,
+            annual_cost_per_kwh=ess_annual_cost_per_kwh(params),
+            annual_cost_per_kw=ess_annual_cost_per_kw(params),
+            om_factor=e.om_factor,
+            max_energy_kwh=e.max_energy_kwh,
+            labels=[f"ESS {b}" for b in buses],
+            name=name,
+        )
