@@ -229,6 +229,11 @@ def main(argv: list[str] | None = None) -> int:
         stems = [s for s in stems if s in args.only]
     failed: list[dict] = []
     os.environ["SOPEV_ARTIFACTS"] = str(build_dir / "artifacts")
+    # The kernels import this checkout's sopev_lib (also when the venv's editable install
+    # points at another checkout, e.g. a git worktree sharing the venv).
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
+    )
     # The kernels inherit this process's environment; the Makefile exports MPLBACKEND=Agg (for
     # tests), under which a notebook's figures produce no image output. Use the inline backend.
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -153,6 +154,9 @@ def run(stem: str, values: dict[str, Any], build_dir: Path, profile: str) -> int
         )
         return 3
     start = time.perf_counter()
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
+    )
     ci = yaml.safe_load((ROOT / "notebooks" / "ci_params.yaml").read_text()) or {}
     params = {**((ci.get(stem) or {}) if profile == "ci" else {}), **values}
     record = execute_one(stem, params, str(build_dir / "executed"))

@@ -21,6 +21,7 @@ from sopev_lib.system.profiles import (
     bus_dg_available_kw,
     bus_load_kvar,
     bus_load_kw,
+    dg_units,
     load_profiles,
 )
 
@@ -93,21 +94,16 @@ class PlanInputs:
 
     @property
     def dg_bus_index(self) -> np.ndarray:
-        dg = self.params.dg
-        return self.feeder.indices_of([*dg.pv_buses, *dg.wind_buses])
+        return dg_units(self.params, self.feeder, self.profiles)[0]
 
     @property
     def dg_labels(self) -> list[str]:
-        dg = self.params.dg
-        return [f"PV {b}" for b in dg.pv_buses] + [f"WT {b}" for b in dg.wind_buses]
+        return dg_units(self.params, self.feeder, self.profiles)[2]
 
     @property
     def dg_available_kw(self) -> np.ndarray:
-        """(n_dg, T) available output per unit (PV first, then wind)."""
-        dg, pr = self.params.dg, self.profiles
-        pv = np.outer(np.asarray(dg.pv_rating_kw), pr.pv_pu)
-        wind = np.outer(np.asarray(dg.wind_rating_kw), pr.wind_pu)
-        return np.vstack([pv, wind])
+        """(n_dg, T) available output per unit (PV first, then wind), kW."""
+        return dg_units(self.params, self.feeder, self.profiles)[1]
 
     @property
     def dg_available_bus_kw(self) -> np.ndarray:

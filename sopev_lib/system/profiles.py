@@ -16,7 +16,14 @@ from sopev_lib.system.feeder import Feeder
 from sopev_lib.system.params import Params
 from sopev_lib.system.paths import data_dir
 
-__all__ = ["Profiles", "bus_dg_available_kw", "bus_load_kvar", "bus_load_kw", "load_profiles"]
+__all__ = [
+    "Profiles",
+    "bus_dg_available_kw",
+    "bus_load_kvar",
+    "bus_load_kw",
+    "dg_units",
+    "load_profiles",
+]
 
 PERIODS = ("peak", "flat", "valley")
 
@@ -105,14 +112,28 @@ def bus_load_kvar(feeder: Feeder, profiles: Profiles) -> np.ndarray:
     return np.outer(feeder.q_load_kvar, profiles.load_pu)
 
 
-def bus_dg_available_kw(feeder: Feeder, profiles: Profiles, params: Params) -> np.ndarray:
-    """Available DG output per bus and hour (kW), shape (n_bus, T): PV and wind of Section 5."""
-    out = np.zeros((feeder.n_bus, profiles.n_hours))
+def dg_units(
+    params: Params, feeder: Feeder, profiles: Profiles
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The DG units of Section 5, PV first, then wind: their 0-based bus indices, their
+    available output (kW, shape (n_dg, T): rating times the per-unit curve of ``profiles``)
+    and their labels ("PV 7", "WT 9")."""
     dg = params.dg
-    for buses, ratings, curve in (
-        (dg.pv_buses, dg.pv_rating_kw, profiles.pv_pu),
-        (dg.wind_buses, dg.wind_rating_kw, profiles.wind_pu),
-    ):
-        idx = feeder.indices_of(buses)
-        np.add.at(out, idx, np.outer(np.asarray(ratings), curve))
+    bus_index = feeder.indices_of([*dg.pv_buses, *dg.wind_buses])
+    available_kw = np.vstack(
+        [
+            np.outer(np.asarray(dg.pv_rating_kw), profiles.pv_pu),
+            np.outer(np.asarray(dg.wind_rating_kw), profiles.wind_pu),
+        ]
+    )
+    labels = [f"PV {b}" for b in dg.pv_buses] + [f"WT {b}" for b in dg.wind_buses]
+    return bus_index, available_kw, labels
+
+
+def bus_dg_available_kw(feeder: Feeder, profiles: Profiles, params: Params) -> np.ndarray:
+    """Available DG output per bus and hour (kW), shape (n_bus, T): the units of
+    :func:`dg_units` summed at their buses."""
+    bus_index, available_kw, _ = dg_units(params, feeder, profiles)
+    out = np.zeros((feeder.n_bus, profiles.n_hours))
+    np.add.at(out, bus_index, available_kw)
     return out

@@ -16,9 +16,9 @@ from sopev_lib.core.model.context import ROUNDOFF_KW, BuildContext, Device, chec
 from sopev_lib.core.storage import StorageEnvelope
 from sopev_lib.system.feeder import Feeder
 from sopev_lib.system.params import Params
-from sopev_lib.system.profiles import Profiles
+from sopev_lib.system.profiles import Profiles, dg_units
 
-__all__ = ["BusLoad", "CurtailableDG", "ProfileLoad", "Substation", "dg_units"]
+__all__ = ["BusLoad", "CurtailableDG", "ProfileLoad", "Substation"]
 
 
 class ProfileLoad(Device):
@@ -241,21 +241,3 @@ class CurtailableDG(Device):
             labels=labels,
             name=name,
         )
-
-
-def dg_units(
-    params: Params, feeder: Feeder, profiles: Profiles
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """The DG units of Section 5, PV first, then wind: their 0-based bus indices, their
-    available output (kW, shape (n_dg, T): rating times the per-unit curve of ``profiles``)
-    and their labels ("PV 7", "WT 9")."""
-    dg = params.dg
-    bus_index = feeder.indices_of([*dg.pv_buses, *dg.wind_buses])
-    available_kw = np.vstack(
-        [
-            np.outer(np.asarray(dg.pv_rating_kw), profiles.pv_pu),
-            np.outer(np.asarray(dg.wind_rating_kw), profiles.wind_pu),
-        ]
-    )
-    labels = [f"PV {b}" for b in dg.pv_buses] + [f"WT {b}" for b in dg.wind_buses]
-    return bus_index, available_kw, labels
