@@ -4,6 +4,11 @@ of Plans 1-3 (Section 2.2, following ref. [2]).
 The vehicles sampled by :mod:`sopev_lib.core.ev.fleet` are summed per station and hour into the
 bounds of Eq. (5); :func:`planning_envelopes` is what the planning model consumes, and
 :func:`aggregate_feasibility` checks a station schedule against the aggregate model, Eq. (1).
+:func:`plugged_in` spells out X of Eq. (4) for a few vehicles (the book's chapter 2 builds
+Eq. (5) from it by hand and compares with :func:`station_envelopes`).
+
+Chapter 2 of the book includes parts of these functions by the marker comments ``# Eq. (N)``,
+``# end of Eqs. (4)-(5)`` and ``# uncontrolled charging (Plans 1-3)``: keep them when editing.
 """
 
 from __future__ import annotations
