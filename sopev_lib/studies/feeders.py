@@ -268,6 +268,16 @@ def _cigre_mv_data(base_kva: float) -> tuple[Feeder, pd.DataFrame, float]:
     return feeder, der, float(net.ext_grid.vm_pu.iloc[0])
 
 
+def _cigre_rules(share: dict[str, float], n_sites: int, n_ties: int) -> dict[str, str]:
+    """The placement rules of :func:`cigre_mv_case` in words, per kind of device."""
+    return {
+        "pv": f"CIGRE 'pv_wind' site; ratings x share {share['pv']:.3f} of feeder load",
+        "wind": f"CIGRE 'pv_wind' site; ratings x share {share['wind']:.3f} of feeder load",
+        "station": "first bus of a feeder section (section rule)",
+        "sop": f"top {n_sites} of {n_ties} ties by loss sensitivity (Plan 1 point)",
+    }
+
+
 def cigre_mv_case(
     base: Params | None = None,
     *,
@@ -336,12 +346,7 @@ def cigre_mv_case(
     sites = choose_sop_sites(ranking, sop_share)
     params = with_overrides(base, {**overrides, "network.sop_sites": sites})
     # End of the rules
-    rules = {
-        "pv": f"CIGRE 'pv_wind' site; ratings x share {share['pv']:.3f} of feeder load",
-        "wind": f"CIGRE 'pv_wind' site; ratings x share {share['wind']:.3f} of feeder load",
-        "station": "first bus of a feeder section (section rule)",
-        "sop": f"top {len(sites)} of {len(ties)} ties by loss sensitivity (Plan 1 point)",
-    }
+    rules = _cigre_rules(share, len(sites), len(ties))
     return FeederCase(
         name="cigre_mv",
         feeder=feeder,
