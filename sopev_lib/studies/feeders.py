@@ -39,9 +39,10 @@ model on this family.
 from __future__ import annotations
 
 import functools
+import math
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -55,6 +56,7 @@ from sopev_lib.system.feeder import Feeder, tie_name
 from sopev_lib.system.grids import load_feeder
 from sopev_lib.system.params import Params, load_params
 from sopev_lib.system.paths import data_dir
+from sopev_lib.verify.checks import Verification, verify
 
 __all__ = [
     "EN50160_LIMITS_PU",
@@ -62,6 +64,8 @@ __all__ = [
     "REFINEMENT",
     "SOP_SHARE",
     "FeederCase",
+    "ScalingStudy",
+    "check_solves",
     "choose_sop_sites",
     "cigre_mv_case",
     "copy_bus",
@@ -70,9 +74,11 @@ __all__ = [
     "fit_exponent",
     "ieee33_copies",
     "ieee33_copies_case",
+    "scaling_runs",
     "scaling_study",
     "solve_once",
     "station_sites",
+    "timed_solve",
 ]
 
 #: Share of the SOP candidate ties that get an SOP: the paper's 3 of 5 (Table 4).
@@ -262,6 +268,16 @@ def _cigre_mv_data(base_kva: float) -> tuple[Feeder, pd.DataFrame, float]:
     return feeder, der, float(net.ext_grid.vm_pu.iloc[0])
 
 
+def _cigre_rules(share: dict[str, float], n_sites: int, n_ties: int) -> dict[str, str]:
+    """The placement rules of :func:`cigre_mv_case` in words, per kind of device."""
+    return {
+        "pv": f"CIGRE 'pv_wind' site; ratings x share {share['pv']:.3f} of feeder load",
+        "wind": f"CIGRE 'pv_wind' site; ratings x share {share['wind']:.3f} of feeder load",
+        "station": "first bus of a feeder section (section rule)",
+        "sop": f"top {n_sites} of {n_ties} ties by loss sensitivity (Plan 1 point)",
+    }
+
+
 def cigre_mv_case(
     base: Params | None = None,
     *,
@@ -293,13 +309,16 @@ def cigre_mv_case(
             raise ValueError(f"dg_share[{key!r}] = {share.get(key)!r}: allowed range [0, inf)")
     feeder, der, v_sub = _cigre_mv_data(float(base.network.base_kva))
     ties = [t.name for t in feeder.ties]
+    # Rule: DG ratings
     load_kw = distributed_load_kw(feeder)
     ratings = {}
     for kind in ("pv", "wind"):
         rows = der[der.kind == kind]
         scale = share[kind] * load_kw / rows.p_kw.sum()
         ratings[kind] = (rows.bus.tolist(), (rows.p_kw * scale).round(0).tolist())  # whole kW
+    # Rule: charging stations
     stations = station_sites(feeder, len(base.ev.station_buses))
+    # Rule: substation and voltage limits
     peak = SUBSTATION_HEADROOM * max(feeder.total_load_kw, 1.0)
     peak_q = SUBSTATION_HEADROOM * max(feeder.total_load_kvar, 1.0)
     overrides = {
@@ -320,17 +339,14 @@ def cigre_mv_case(
         "dg.wind_rating_kw": ratings["wind"][1],
         "ev.station_buses": stations,
     }
+    # Rule: SOP sites
     params = with_overrides(base, overrides)
     envelopes = planning_envelopes(params, count_scale=count_scale)
     ranking = tie_sensitivities(prepare_inputs(params, feeder=feeder, envelopes=envelopes))
     sites = choose_sop_sites(ranking, sop_share)
     params = with_overrides(base, {**overrides, "network.sop_sites": sites})
-    rules = {
-        "pv": f"CIGRE 'pv_wind' site; ratings x share {share['pv']:.3f} of feeder load",
-        "wind": f"CIGRE 'pv_wind' site; ratings x share {share['wind']:.3f} of feeder load",
-        "station": "first bus of a feeder section (section rule)",
-        "sop": f"top {len(sites)} of {len(ties)} ties by loss sensitivity (Plan 1 point)",
-    }
+    # End of the rules
+    rules = _cigre_rules(share, len(sites), len(ties))
     return FeederCase(
         name="cigre_mv",
         feeder=feeder,
@@ -496,6 +512,122 @@ def fit_exponent(size: Sequence[float], seconds: Sequence[float]) -> float:
     return float(np.polyfit(x, y, 1)[0])
 
 
+def timed_solve(
+    plan: int,
+    inputs: PlanInputs,
+    *,
+    repeats: int = 1,
+    repeat_below_s: float = math.inf,
+) -> tuple[dict[str, float | int | str], PlanResult]:
+    """Solve ``plan`` on ``inputs`` (:func:`solve_once`) and time it.
+
+    The solve runs ``repeats`` times and the times are medians, unless
+    the first run takes ``repeat_below_s`` seconds of CPU time or more:
+    then it runs once. A median buys accuracy where a run is short (a
+    sub-second solve varies by tens of per cent on a shared machine),
+    little where it is long. CPU time decides, not wall time, so that a
+    busy machine does not change which sizes are repeated.
+
+    Returns:
+        The timing row (s): ``build_s``, ``compile_s``, ``solve_s``,
+        ``end_to_end_s``, ``end_to_end_cpu_s``, ``overhead_ratio``
+        ((build + compile) / solve), ``iterations``, ``variables``,
+        ``objective`` (10^4 RMB per year), the solver's ``status`` and
+        ``runs``; and the last solved plan.
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats = {repeats}: allowed range [1, inf)")
+    runs = []
+    for _ in range(repeats):
+        t0, c0 = time.perf_counter(), time.process_time()
+        res = solve_once(plan, inputs)
+        wall = time.perf_counter() - t0
+        cpu = time.process_time() - c0
+        info = res.solution.info
+        times = (info.build_time_s, info.compile_time_s, info.solve_time_s)
+        runs.append((*times, wall, cpu))
+        if cpu >= repeat_below_s:
+            break
+    med = np.median(np.array(runs), axis=0)
+    row = {
+        "build_s": med[0],
+        "compile_s": med[1],
+        "solve_s": med[2],
+        "end_to_end_s": med[3],
+        "end_to_end_cpu_s": med[4],
+        "overhead_ratio": (med[0] + med[1]) / med[2],
+        "iterations": info.iterations,
+        "variables": info.n_variables,
+        "objective": res.objective,
+        "status": info.status,
+        "runs": len(runs),
+    }
+    return row, res
+
+
+@dataclass(frozen=True, eq=False)
+class ScalingStudy:
+    """Times of the planning model on :func:`ieee33_copies` of several sizes.
+
+    Attributes:
+        table: one row per size (columns of :func:`scaling_study`).
+        largest: the solved plan of the largest size (to verify it without solving it again).
+    """
+
+    table: pd.DataFrame
+    largest: PlanResult
+
+
+def scaling_runs(
+    copies: Sequence[int] = (1, 2, 4, 8, 16, 31),
+    *,
+    plan: int = 4,
+    repeats: int = 3,
+    repeat_below_s: float = math.inf,
+    base: Params | None = None,
+) -> ScalingStudy:
+    """Time the planning model on :func:`ieee33_copies` of each size (:func:`timed_solve`).
+
+    Args:
+        copies: numbers of copies of the IEEE 33 feeder (1 + 32 k buses each).
+        plan: the plan solved (default 4: SOPs and the stations as storage).
+        repeats: runs per size whose medians are reported.
+        repeat_below_s: a size whose first run takes this much CPU time (s) or more is run
+            once.
+        base: the study parameters (default ``data/params.yaml``).
+
+    Returns:
+        The table of :func:`scaling_study` and the solved plan of the last size.
+    """
+    from sopev_lib.core.ev.envelopes import planning_envelopes
+
+    if repeats < 1:
+        raise ValueError(f"repeats = {repeats}: allowed range [1, inf)")
+    base = base or load_params()
+    one = planning_envelopes(base)
+    rows = []
+    res = None
+    for k in copies:
+        start = time.perf_counter()
+        case = ieee33_copies_case(int(k), base, envelopes=one)
+        inputs = case.inputs()
+        inputs_s = time.perf_counter() - start
+        row, res = timed_solve(plan, inputs, repeats=repeats, repeat_below_s=repeat_below_s)
+        rows.append(
+            {
+                "copies": int(k),
+                "buses": case.feeder.n_bus,
+                "hours": inputs.n_hours,
+                "variables": row.pop("variables"),
+                "inputs_s": inputs_s,
+                **row,
+            }
+        )
+    if res is None:
+        raise ValueError("copies: at least one size is needed")
+    return ScalingStudy(table=pd.DataFrame(rows), largest=res)
+
+
 def scaling_study(
     copies: Sequence[int] = (1, 2, 4, 8, 16, 31),
     *,
@@ -511,43 +643,39 @@ def scaling_study(
     (build + compile + solve + reading the solution back), ``end_to_end_cpu_s`` (the same in
     CPU time of this process: on a shared machine, the wall time it would take alone, as the
     solver is single-threaded), ``overhead_ratio``
-    ((build + compile) / solve), ``iterations``, ``objective`` (10^4 RMB per year).
+    ((build + compile) / solve), ``iterations``, ``objective`` (10^4 RMB per year), ``status``
+    (the solver's) and ``runs`` (solves behind the medians).
     """
-    from sopev_lib.core.ev.envelopes import planning_envelopes
+    return scaling_runs(copies, plan=plan, repeats=repeats, base=base).table
 
-    if repeats < 1:
-        raise ValueError(f"repeats = {repeats}: allowed range [1, inf)")
-    base = base or load_params()
-    one = planning_envelopes(base)
-    rows = []
-    for k in copies:
-        start = time.perf_counter()
-        case = ieee33_copies_case(int(k), base, envelopes=one)
-        inputs = case.inputs()
-        inputs_s = time.perf_counter() - start
-        runs = []
-        for _ in range(repeats):
-            t0, c0 = time.perf_counter(), time.process_time()
-            res = solve_once(plan, inputs)
-            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-            info = res.solution.info
-            runs.append((info.build_time_s, info.compile_time_s, info.solve_time_s, wall, cpu))
-        med = np.median(np.array(runs), axis=0)
-        rows.append(
-            {
-                "copies": int(k),
-                "buses": case.feeder.n_bus,
-                "hours": inputs.n_hours,
-                "variables": info.n_variables,
-                "inputs_s": inputs_s,
-                "build_s": med[0],
-                "compile_s": med[1],
-                "solve_s": med[2],
-                "end_to_end_s": med[3],
-                "end_to_end_cpu_s": med[4],
-                "overhead_ratio": (med[0] + med[1]) / med[2],
-                "iterations": info.iterations,
-                "objective": res.objective,
-            }
-        )
-    return pd.DataFrame(rows)
+
+def check_solves(
+    results: Mapping[str, PlanResult], *, ac: bool = True
+) -> tuple[pd.DataFrame, dict[str, Verification]]:
+    """The solver status and the checks of :func:`sopev_lib.verify.checks.verify` of each
+    solved plan.
+
+    Args:
+        results: solved plans by a label ("Plan 1", "K = 4, K-day plan", ...).
+        ac: run pandapower's AC power flow on each solution too (about 0.5 s per 24 hours of
+            a 33-bus feeder); without it the cone gap, SOP loss and storage checks only.
+
+    Returns:
+        One row per plan: ``solve``, ``status``, ``iterations``, ``gap_rel`` (largest relative
+        cone gap), ``ac_error_pu`` (largest voltage difference to the AC power flow, NaN
+        without it), ``verified`` (every check passed) and ``messages``; and the checks.
+    """
+    checks = {name: verify(r, ac=ac) for name, r in results.items()}
+    rows = [
+        {
+            "solve": name,
+            "status": r.solution.info.status,
+            "iterations": r.solution.info.iterations,
+            "gap_rel": checks[name].max_relaxation_gap_rel,
+            "ac_error_pu": checks[name].ac_max_voltage_error_pu,
+            "verified": checks[name].passed,
+            "messages": "; ".join(checks[name].messages),
+        }
+        for name, r in results.items()
+    ]
+    return pd.DataFrame(rows), checks
