@@ -2,7 +2,7 @@
 
 - :func:`sop_balance` and :func:`sign_check_table` check Eqs. (7)-(8) on solved plans;
   :func:`converter_use` measures how much of the converters' rating carries reactive power;
-- :func:`siting_table`, :func:`siting_verdict` and :func:`first_order_gaps` compare the
+- :func:`siting_tables`, :func:`siting_verdict` and :func:`first_order_gaps` compare the
   analytic loss sensitivities of the ties with finite differences of AC power flows
   (Section 4.2, :mod:`sopev_lib.core.siting`);
 - :func:`sweep_row`, :func:`with_marginal_value`, :func:`crossings` and
@@ -37,7 +37,7 @@ __all__ = [
     "power_of_ten",
     "sign_check_table",
     "sites_phrase",
-    "siting_table",
+    "siting_tables",
     "siting_verdict",
     "sop_balance",
     "sweep_row",
@@ -66,7 +66,8 @@ def sop_balance(result: PlanResult) -> pd.DataFrame:
 def sign_check_table(
     results: Mapping[int, PlanResult], excess_kw: Mapping[int, float]
 ) -> tuple[pd.DataFrame, dict[int, int]]:
-    """The SOP equations checked on solved plans, one column per plan.
+    """The SOP equations checked on solved plans, one column per plan. The misses of Eq. (7)
+    are the largest |P_a + P_b - P_loss| (ours) and |P_a + P_b + P_loss| (as printed).
 
     Args:
         results: solved plans with SOPs, by plan number.
@@ -91,15 +92,11 @@ def sign_check_table(
                 "plan": r.name,
                 "SOP capacity (kVA)": fmt(sum(r.sop_capacity_kva.values()), 0),
                 "converter losses (kWh/day)": fmt(s["loss_kw"].sum(), 1),
-                r"largest $\lvert P_a + P_b - P^{loss}\rvert$, ours (kW)": fmt(
-                    s["balance"].abs().max(), 4, scale=1.0
-                ),
-                r"largest $\lvert P_a + P_b + P^{loss}\rvert$, Eq. (7) as printed (kW)": fmt(
-                    s["printed"].abs().max(), 1
-                ),
-                "tie-hours with a transfer": f"{int(moving.sum())} of {len(s)}",
+                "Eq. (7) ours, largest miss (kW)": fmt(s["balance"].abs().max(), 3),
+                "Eq. (7) as printed, largest miss (kW)": fmt(s["printed"].abs().max(), 1),
+                "tie-hours with a transfer": f"{int(moving.sum())}/{len(s)}",
                 "delivered / sent": lo if lo == hi else f"{lo} to {hi}",
-                "largest excess over Eq. (8) (kW)": fmt(excess_kw[n], 4),
+                "largest excess over Eq. (8) (kW)": fmt(excess_kw[n], 3),
                 "tie-hours with both ends drawing": str(both[n]),
             }
         )
@@ -164,7 +161,7 @@ def _direction(tie: str, best: str) -> str:
     return f"{a} → {b}" if best == "a->b" else f"{b} → {a}"
 
 
-def siting_table(
+def siting_tables(
     ranking: pd.DataFrame,
     ranking_fd: pd.DataFrame,
     s_an: np.ndarray,
@@ -173,9 +170,9 @@ def siting_table(
     *,
     peak_hour: int,
     paper_sites: Sequence[str],
-) -> pd.DataFrame:
-    """The ties ranked by loss sensitivity, analytic beside finite differences (FD), one
-    column per tie in the analytic order.
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ties ranked by loss sensitivity, analytic beside finite differences (FD), one row
+    per tie in the analytic order, as two narrow tables (kW of loss per kW moved).
 
     Args:
         ranking: :func:`~sopev_lib.core.siting.tie_sensitivities`, analytic, all hours.
@@ -184,39 +181,49 @@ def siting_table(
             NaN in the hours without finite differences.
         ties: tie names, the row order of ``s_an`` and ``s_fd``.
         peak_hour: the hour of the highest net load (compared hour by hour).
-        paper_sites: the paper's SOP sites (Table 4).
+        paper_sites: the paper's SOP sites (Table 4), marked in bold.
+
+    Returns:
+        (the ranking: analytic daily mean (rank), analytic mean over the FD hours (left out
+        when they are the whole day), FD mean (rank), gap in %; the details: both methods at
+        ``peak_hour``, the transfer that lowers the losses in the tie's most sensitive hour,
+        the reactive sensitivity (kW per kvar)).
     """
     fd_hours = ~np.isnan(s_fd).all(axis=0)
-    all_hours = bool(fd_hours.all())
     k_of = {t: k for k, t in enumerate(ties)}
     an = ranking.set_index("tie")
     fd_rank = ranking_fd.set_index("tie")["rank"]
-    rows = []
+    ranks, details = [], []
     for tie in ranking["tie"]:
         k = k_of[tie]
         an_fd = float(s_an[k, fd_hours].mean())
         fd = float(np.nanmean(s_fd[k]))
-        row = {
-            "tie": tie,
-            "analytic, daily mean": fmt(an.loc[tie, "active_kw_per_kw"], 4),
-            "rank": str(int(an.loc[tie, "rank"])),
-            "analytic, mean over the FD hours": fmt(an_fd, 4),
-            "finite difference (FD), mean": fmt(fd, 4),
-            "rank (FD)": str(int(fd_rank[tie])),
-            "gap (%)": fmt(100 * (1 - an_fd / fd), 1),
-            f"hour {peak_hour}: analytic / FD": (
-                f"{fmt(s_an[k, peak_hour], 4)} / {fmt(s_fd[k, peak_hour], 4)}"
-            ),
-            "loss-reducing transfer (tie's most sensitive hour)": _direction(
-                tie, str(an.loc[tie, "best_direction"])
-            ),
-            "reactive (kW/kvar)": fmt(an.loc[tie, "reactive_kw_per_kvar"], 3),
-            "the paper's SOP site": "yes" if tie in paper_sites else "no",
-        }
-        if all_hours:  # the FD hours are the whole day: one analytic row suffices
-            del row["analytic, mean over the FD hours"]
-        rows.append(row)
-    return transposed(pd.DataFrame(rows), "tie", "tie")
+        name = f"**{tie}**" if tie in paper_sites else tie
+        ranks.append(
+            {
+                "tie": name,
+                "analytic, daily mean (rank)": (
+                    f"{fmt(an.loc[tie, 'active_kw_per_kw'], 4)} ({int(an.loc[tie, 'rank'])})"
+                ),
+                "analytic, FD hours": fmt(an_fd, 4),
+                "FD (rank)": f"{fmt(fd, 4)} ({int(fd_rank[tie])})",
+                "gap (%)": fmt(100 * (1 - an_fd / fd), 1),
+            }
+        )
+        details.append(
+            {
+                "tie": name,
+                f"hour {peak_hour}: analytic / FD": (
+                    f"{fmt(s_an[k, peak_hour], 4)} / {fmt(s_fd[k, peak_hour], 4)}"
+                ),
+                "loss-reducing transfer": _direction(tie, str(an.loc[tie, "best_direction"])),
+                "reactive (kW/kvar)": fmt(an.loc[tie, "reactive_kw_per_kvar"], 3),
+            }
+        )
+    rank_table = pd.DataFrame(ranks)
+    if fd_hours.all():  # the FD hours are the whole day: one analytic column suffices
+        rank_table = rank_table.drop(columns="analytic, FD hours")
+    return rank_table, pd.DataFrame(details)
 
 
 def sites_phrase(top: Sequence[str], paper_sites: Sequence[str]) -> str:

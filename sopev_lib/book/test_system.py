@@ -128,20 +128,22 @@ def base_case_table(
     published value to its last printed digit (half a unit of that digit).
 
     Returns:
-        (table with columns quantity, unit, published, this book, difference; agreement per key)
+        (table with columns quantity (with its unit), published, and this book with the
+        difference ours minus published in brackets; agreement per key)
     """
     rows, agree = [], {}
     for key, quantity, decimals in BASE_CASE_ROWS:
         pub, mine = reference.values[key], float(ours[key])
         printed = reference.decimals(key)
         agree[key] = abs(mine - pub) <= 0.5 * 10.0**-printed + 1e-12
+        unit = reference.units[key]
         rows.append(
             {
-                "quantity": quantity,
-                "unit": reference.units[key],
+                "quantity": quantity if unit == "bus" else f"{quantity} ({unit})",
                 "published": f"{pub:,.{printed}f}",
-                "this book": f"{mine:,.{decimals}f}",
-                "difference": f"{mine - pub + 0.0:+.{decimals}f}",
+                "this book (difference)": (
+                    f"{mine:,.{decimals}f} ({mine - pub + 0.0:+.{decimals}f})"
+                ),
             }
         )
     return pd.DataFrame(rows), agree
@@ -308,17 +310,18 @@ def kind_counts(provenance: pd.DataFrame) -> dict[str, int]:
 
 
 def table1_rows(provenance: pd.DataFrame) -> pd.DataFrame:
-    """The parameters whose source is the paper's Table 1, as this book sets them: columns
-    ``parameter`` (code), ``value`` (with unit) and ``where the paper gives it`` (the source).
-    Format the glued table with ``:format: myst``."""
+    """The parameters whose source is the paper's Table 1, as this book sets them, in two
+    columns that fit a phone's width: ``parameter and value`` (the dotted path as code, then
+    the value in bold with its unit) and ``where the paper gives it`` (the source). Format
+    the glued table with ``:format: myst``."""
     mask = provenance["source"].astype(str).str.contains("Table 1", regex=False)
     mask &= provenance["kind"].astype(str) != "assumed"
     rows = [
         {
-            "parameter": _split_path(str(r["parameter"])),
-            "value": _value_with_unit(str(r["value"]), str(r["unit"])),
+            "parameter and value": _split_path(str(r["parameter"]))
+            + f"<br>**{_value_with_unit(str(r['value']), str(r['unit']))}**",
             "where the paper gives it": typeset(str(r["source"])),
         }
         for _, r in provenance[mask].iterrows()
     ]
-    return pd.DataFrame(rows, columns=["parameter", "value", "where the paper gives it"])
+    return pd.DataFrame(rows, columns=["parameter and value", "where the paper gives it"])

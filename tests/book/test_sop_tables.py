@@ -15,7 +15,7 @@ from sopev_lib.book.sop_tables import (
     order_phrase,
     sign_check_table,
     sites_phrase,
-    siting_table,
+    siting_tables,
     siting_verdict,
     sop_balance,
     sweep_row,
@@ -56,7 +56,8 @@ def test_sign_check_table(rep: Reproduction) -> None:
     rows = table.set_index("")
     a = rep.inputs.params.sop.loss_coefficient
     assert rows.loc["delivered / sent", "Plan 2"] == f"{(1 - a) / (1 + a):.4f}"
-    assert rows.loc["largest excess over Eq. (8) (kW)", "Plan 2"] == "0.0000"
+    assert rows.loc["largest excess over Eq. (8) (kW)", "Plan 2"] == "0.000"
+    assert rows.loc["tie-hours with a transfer", "Plan 2"].endswith(f"/{3 * plans[2].n_hours}")
     kva = sum(plans[2].sop_capacity_kva.values())
     assert rows.loc["SOP capacity (kVA)", "Plan 2"] == f"{kva:,.0f}"
 
@@ -109,14 +110,26 @@ def test_siting_table_verdict_and_gaps(rep: Reproduction) -> None:
     ranking, ranking_fd = tie_sensitivities(inputs), rank_ties(exact)
     s_an = sensitivity_matrix(analytic, ties, inputs.n_hours)
     s_fd = sensitivity_matrix(exact, ties, inputs.n_hours)
-    table = siting_table(
+    ranks, details = siting_tables(
         ranking, ranking_fd, s_an, s_fd, ties, peak_hour=19, paper_sites=PAPER_SITES
     )
-    assert list(table.columns) == ["tie", *ranking["tie"]]
-    rows = table.set_index("tie")
-    assert list(rows.loc["rank"]) == ["1", "2", "3", "4", "5"]
-    assert rows.loc["the paper's SOP site"].tolist().count("yes") == 3
-    assert "analytic, mean over the FD hours" in rows.index
+    assert list(ranks.columns) == [
+        "tie",
+        "analytic, daily mean (rank)",
+        "analytic, FD hours",
+        "FD (rank)",
+        "gap (%)",
+    ]
+    assert [t.strip("*") for t in ranks["tie"]] == list(ranking["tie"])
+    assert sum(t.startswith("**") for t in ranks["tie"]) == 3  # the paper's sites in bold
+    assert [r[-2] for r in ranks["analytic, daily mean (rank)"]] == ["1", "2", "3", "4", "5"]
+    assert list(details.columns)[1] == "hour 19: analytic / FD"
+    assert len(details) == len(ties)
+    all_day = sensitivity_matrix(analytic, ties, inputs.n_hours)
+    ranks_day, _ = siting_tables(
+        ranking, ranking, s_an, all_day, ties, peak_hour=19, paper_sites=PAPER_SITES
+    )
+    assert "analytic, FD hours" not in ranks_day.columns  # FD over the whole day
     verdict = siting_verdict(ranking, ranking_fd, PAPER_SITES)
     assert "exactly the paper's SOP sites" in verdict
     net_load = np.linspace(1000.0, 6000.0, inputs.n_hours)

@@ -50,9 +50,10 @@ def test_base_case_reproduces_the_published_values(params) -> None:
     assert set(ours) == {key for key, _, _ in BASE_CASE_ROWS}
     table, agree = base_case_table(reference, ours)
     assert all(agree.values())
-    assert list(table.columns) == ["quantity", "unit", "published", "this book", "difference"]
-    row = table.set_index("quantity").loc["active power loss"]
-    assert row["published"] == "202.68" and row["this book"].startswith("202.6")
+    assert list(table.columns) == ["quantity", "published", "this book (difference)"]
+    row = table.set_index("quantity").loc["active power loss (kW)"]
+    assert row["published"] == "202.68" and row["this book (difference)"].startswith("202.6")
+    assert row["this book (difference)"].endswith("(-0.003)")
     assert base_case_verdict(agree) == (
         "agree with every published value to its last printed digit"
     )
@@ -124,6 +125,8 @@ def test_kind_counts_and_table1(params) -> None:
     modified = provenance.assign(kind=np.where(provenance.index == 0, "modified", provenance.kind))
     assert kind_counts(pd.DataFrame(modified))["modified"] == 1
     table1 = table1_rows(provenance)
-    assert list(table1.columns) == ["parameter", "value", "where the paper gives it"]
-    assert "`sop.`<br>`unit_cost_rmb_per_kva`" in set(table1["parameter"])
+    assert list(table1.columns) == ["parameter and value", "where the paper gives it"]
+    assert "`sop.`<br>`unit_cost_rmb_per_kva`<br>**1000.0 RMB/kVA**" in set(
+        table1["parameter and value"]
+    )
     assert table1["where the paper gives it"].str.contains("Table 1").all()

@@ -117,33 +117,34 @@ def plot_sop_losses(
         loss of those hours with the line of Eq. (8).
     """
     a = float(loss_coefficient)
-    fig, (ax_d, ax_l) = plt.subplots(1, 2, figsize=(COLUMN_IN, 3.1))
+    fig, (ax_d, ax_l) = plt.subplots(1, 2, figsize=(COLUMN_IN, 3.3), layout="constrained")
     sent_max = 0.0
-    for k, tie in enumerate(_installed(capacity_kva, min_capacity_kva)):
+    ties = _installed(capacity_kva, min_capacity_kva)
+    for k, tie in enumerate(ties):
         color = TIE_COLORS[k % len(TIE_COLORS)]
         d = sops[sops["tie"] == tie]
         sent, received, moving = sop_transfers(d["p_a_kw"], d["p_b_kw"], capacity_kva[tie])
         ax_d.scatter(sent[moving], received[moving], s=16, color=color, label=tie, zorder=3)
         loss = d["loss_kw"].to_numpy()[moving]
-        ax_l.scatter(sent[moving], loss, s=16, color=color, label=tie, zorder=3)
+        ax_l.scatter(sent[moving], loss, s=16, color=color, zorder=3)
         if moving.any():
             sent_max = max(sent_max, float(sent[moving].max()))
     x = np.linspace(0.0, 1.15 * max(sent_max, 1.0), 50)
     eff = (1.0 - a) / (1.0 + a)
     ax_d.plot(x, x, color="0.5", ls=":", lw=1.0, label="lossless")
-    ax_d.plot(x, eff * x, color="0.15", lw=1.3, label=f"$(1-A)/(1+A)$ = {eff:.4f}")
+    ax_d.plot(x, eff * x, color="0.15", lw=1.3, label="$(1-A)/(1+A)$")
     ax_d.set_xlabel("sent (kW)")
     ax_d.set_ylabel("delivered (kW)")
     ax_d.set_title("(a) Eqs. (7)-(8)", loc="left")
-    ax_d.legend(fontsize=_SMALL, loc="lower right")
-    ax_l.plot(x, (1.0 - eff) * x, color="0.15", lw=1.3, label=f"Eq. (8), $A$ = {a:g}")
+    ax_l.plot(x, (1.0 - eff) * x, color="0.15", lw=1.3, label="Eq. (8)")
     ax_l.set_xlabel("sent (kW)")
     ax_l.set_ylabel("converter loss (kW)")
-    ax_l.set_title("(b) loss, Eq. (8)", loc="left")
-    ax_l.legend(fontsize=_SMALL, loc="lower right")
+    ax_l.set_title(f"(b) loss, Eq. (8), $A$ = {a:g}", loc="left")
     for ax in (ax_d, ax_l):
         ax.set_xlim(left=0)
         ax.set_ylim(bottom=0)
+    handles, labels = ax_d.get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=_SMALL, loc="outside upper center", ncol=len(labels))
     _fonts(ax_d, ax_l)
     return fig
 
