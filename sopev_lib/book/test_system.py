@@ -229,12 +229,15 @@ _POWER = re.compile(r"(?<![\w$`])([A-Za-z]+|10)\^(\d+)(?![\w`])")
 #: A code identifier: snake_case names and dotted paths (loss_price, numpy.random.default_rng).
 _IDENT = re.compile(r"(?<![\w$`])([A-Za-z][\w.]*_[\w.]*\w)(?![\w`])")
 _GREEK = {"sigma": r"\sigma", "mu": r"\mu", "eta": r"\eta", "lambda": r"\lambda"}
+#: A Greek letter written as a word on its own: "eta of Eq. (13)".
+_WORD_GREEK = re.compile(r"(?<![\w$`\\])(eta|lambda)(?![\w`^])")
 
 
 def typeset(text: str) -> str:
     """Symbols of a source text as MyST math and identifiers as code, for a displayed table:
     ``"C_NLC"`` -> ``"$C_{NLC}$"``, ``"sigma^2"`` -> ``"$\\sigma^2$"``, ``"v_min_pu"`` ->
-    ``"`v_min_pu`"``. Quoted identifiers lose their quotes (``'cigre_mv'`` -> ``cigre_mv``)."""
+    ``"`v_min_pu`"``, ``"eta"`` -> ``"$\\eta$"``. Quoted identifiers lose their quotes
+    (``'cigre_mv'`` -> ``cigre_mv``)."""
 
     def symbol(m: re.Match[str]) -> str:
         sup = f"^{{{m.group(3)}}}" if m.group(3) else ""
@@ -244,6 +247,7 @@ def typeset(text: str) -> str:
         return f"${_GREEK.get(m.group(1), m.group(1))}^{{{m.group(2)}}}$"
 
     text = re.sub(r"'([A-Za-z][\w.]*_[\w.]*)'", r"\1", text)
+    text = _WORD_GREEK.sub(lambda m: f"${_GREEK[m.group(1)]}$", text)
     text = _SYMBOL.sub(symbol, text)
     text = _POWER.sub(power, text)
     return _IDENT.sub(lambda m: f"`{m.group(1)}`", text)

@@ -93,6 +93,7 @@ def test_typeset_symbols_and_identifiers() -> None:
     )
     assert typeset("Option 'cigre_mv': benchmark") == "Option `cigre_mv`: benchmark"
     assert typeset("plain text, 0.93 p.u.") == "plain text, 0.93 p.u."
+    assert typeset("eta of Eq. (13); eta_ch") == "$\\eta$ of Eq. (13); `eta_ch`"
 
 
 def test_parameter_table_fits_and_keeps_every_row(params) -> None:

@@ -628,7 +628,7 @@ def plot_daily_power_flow(
             lo, hi = min(lo, lim), max(hi, lim)
     ax_v.set_ylim(lo - 0.012, hi + 0.02)  # room for the limits' labels above their lines
     ax_v.set_ylabel("voltage (p.u.)")
-    ax_v.legend(fontsize=_SMALL, loc="lower right", ncol=2)
+    ax_v.legend(fontsize=_SMALL, loc="lower right", bbox_to_anchor=(1.0, 0.12), ncol=2)
     step(ax_p, np.asarray(p_substation_kw), color=LINE_COLOR, lw=2.0)
     if p_substation_min_kw is not None:
         ax_p.axhline(p_substation_min_kw, color="0.3", ls="--", lw=1.0)
