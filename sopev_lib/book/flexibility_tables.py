@@ -1,0 +1,235 @@
+"""Tables and result-dependent phrases of the flexibility chapter (Section 4.1.2 and the second
+stage of Section 4.2 of the paper; chapter 5 of the book).
+
+The tables take computed results (:mod:`sopev_lib.core.flexibility`,
+:mod:`sopev_lib.core.stage2`, :mod:`sopev_lib.verify.checks`) and return DataFrames of
+formatted strings that fit the book's text column (at most six columns, symbols typeset); the
+phrases are the few words of a sentence that depend on a result ("holds here too", "falls").
+Nothing here solves a model. Indices are dimensionless, costs in 10^4 RMB per year, powers in
+MW where stated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from sopev_lib.book.tables import fmt
+from sopev_lib.core.flexibility import FlexibilityIndices, FlexibilitySupply
+from sopev_lib.core.stage2 import Stage2Result
+from sopev_lib.reproduction.paper import table6_comparison
+from sopev_lib.studies.sensitivity import limit_binds
+from sopev_lib.verify.checks import Verification
+
+__all__ = [
+    "INDEX_LABELS",
+    "INDEX_WORDS",
+    "claim_above_plan2",
+    "claim_below_plan1",
+    "coverage_table",
+    "direction",
+    "full_coverage_epsilon",
+    "hhmm",
+    "indices_frame",
+    "limit_binds",
+    "range_phrase",
+    "stage2_printed_table",
+    "stage2_table",
+    "supply_table",
+    "table6_beside_ours",
+    "verified_phrase",
+]
+
+#: Names of the indices in words, for the outputs of code cells (where no math is typeset).
+INDEX_WORDS: dict[str, str] = {
+    "I_F": "adaptation rate, Eq. (18)",
+    "I_BF": "branch load margin, Eq. (20)",
+    "F": "F, Eq. (21)",
+    "I_F_cov": "ramps covered",
+    "I_F_cov_local": "ramps covered locally",
+    "F_cov": "ramps covered - load margin",
+    "F_loc": "ramps covered locally - load margin",
+}
+#: Typeset names of the indices (Eqs. 18-21 and our well-defined variant).
+INDEX_LABELS: dict[str, str] = {
+    "I_F": "$I_F$ (Eq. 18)",
+    "I_BF": "$I_{BF}$ (Eq. 20)",
+    "F": "$F$ (Eq. 21)",
+    "I_F_cov": "$I_F^{cov}$",
+    "I_F_cov_local": "$I_F^{cov,local}$",
+    "F_cov": "$F^{cov}$",
+    "F_loc": "$F^{loc}$",
+}
+
+
+def hhmm(slot: int) -> str:
+    """Clock time of an hour slot of the day: ``7`` -> ``"07:00"`` (slots wrap at 24)."""
+    return f"{int(slot) % 24:02d}:00"
+
+
+def _plan_columns(indices: Mapping[int, FlexibilityIndices]) -> list[str]:
+    return [f"Plan {n}" for n in indices]
+
+
+def indices_frame(indices: Mapping[str, FlexibilityIndices], digits: int = 3) -> pd.DataFrame:
+    """Every index of :data:`INDEX_WORDS` (rows, in words) per plan (columns), rounded to
+    ``digits``: the output of a code cell."""
+    return pd.DataFrame(
+        {name: [float(getattr(ix, key)) for key in INDEX_WORDS] for name, ix in indices.items()},
+        index=list(INDEX_WORDS.values()),
+    ).round(digits)
+
+
+def table6_beside_ours(
+    indices: Mapping[int, FlexibilityIndices], paper: Mapping[str, object] | None = None
+) -> pd.DataFrame:
+    """The paper's Table 6 beside ours, transposed to fit the column: one row per index and
+    source (paper, ours), one column per plan; three decimals.
+
+    Args:
+        indices: plan number -> its indices (:func:`~sopev_lib.core.flexibility.
+            flexibility_indices`).
+        paper: the paper's tables (:func:`~sopev_lib.reproduction.paper.load_paper_results`).
+    """
+    wide = table6_comparison(indices, paper)
+    rows = []
+    for key in ("I_F", "I_BF", "F"):
+        for source in ("paper", "ours"):
+            row = {"index": INDEX_LABELS[key], "source": source}
+            for plan in wide.index:
+                row[plan] = fmt(wide.loc[plan, f"{key} {source}"], 3)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def coverage_table(indices: Mapping[int, FlexibilityIndices]) -> pd.DataFrame:
+    """Our well-defined variant per plan: ramp coverage with all and with local resources,
+    I_BF (Eq. 20) and the two differences ``F_cov``, ``F_loc``; three decimals."""
+    rows = []
+    for key in ("I_F_cov", "I_F_cov_local", "I_BF", "F_cov", "F_loc"):
+        row = {"index": INDEX_LABELS[key]}
+        for col, ix in zip(_plan_columns(indices), indices.values(), strict=True):
+            row[col] = fmt(getattr(ix, key), 3)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def supply_table(supplies: Mapping[str, FlexibilitySupply]) -> pd.DataFrame:
+    """Eq. (19) per plan (index) in four numbers (MW): the smallest upward and downward
+    headroom of the upstream grid over the day, the largest upward and downward flexibility of
+    the feeder's own resources (stations, batteries; 0 without them)."""
+    rows = []
+    for sup in supplies.values():
+        local = sup.local()
+        rows.append(
+            {
+                "grid up, min (MW)": fmt(sup.up_kw["grid"].min() / 1e3, 2),
+                "grid down, min (MW)": fmt(sup.down_kw["grid"].min() / 1e3, 2),
+                "local up, max (MW)": fmt(local.f_up.max() / 1e3, 2),
+                "local down, max (MW)": fmt(local.f_down.max() / 1e3, 2),
+            }
+        )
+    return pd.DataFrame(rows, index=list(supplies))
+
+
+def _stages(at_eps: Mapping[str, Stage2Result]):
+    for name, s2 in at_eps.items():
+        yield name, "1", s2.indices_stage1, s2.stage1_cost
+        yield name, "2", s2.indices, s2.cost
+
+
+def stage2_table(at_eps: Mapping[str, Stage2Result], *, math: bool = True) -> pd.DataFrame:
+    """Stage 1 beside stage 2 per plan: annual cost (10^4 RMB), the local ramp coverage that
+    stage 2 maximises, the exact I_BF (Eq. 20) and their difference ``F_loc``.
+
+    ``math``: column names typeset (a table of the book) or in words and the plans as the
+    index (a code cell's output).
+    """
+    names = INDEX_LABELS if math else INDEX_WORDS
+    cost_name = "cost ($10^4$ RMB)" if math else "cost (10⁴ RMB)"
+    rows = [
+        {
+            "plan": name,
+            "stage": stage,
+            cost_name: fmt(cost, 1),
+            names["I_F_cov_local"]: fmt(ix.I_F_cov_local, 3),
+            names["I_BF"]: fmt(ix.I_BF, 4),
+            names["F_loc"]: fmt(ix.F_loc, 3),
+        }
+        for name, stage, ix, cost in _stages(at_eps)
+    ]
+    frame = pd.DataFrame(rows)
+    return frame if math else frame.set_index("plan").rename_axis(None)
+
+
+def stage2_printed_table(
+    at_eps: Mapping[str, Stage2Result], checks: Mapping[str, Verification]
+) -> pd.DataFrame:
+    """Stage 1 beside stage 2 per plan on the paper's printed indices (Eqs. 18 and 21), with
+    the checks of the stage-2 solution: the largest relative cone gap and the largest voltage
+    error of the AC power flow (p.u.); stage-1 checks are in chapter 4."""
+    rows = []
+    for name, stage, ix, _ in _stages(at_eps):
+        check = checks.get(name) if stage == "2" else None
+        rows.append(
+            {
+                "plan": name,
+                "stage": stage,
+                INDEX_LABELS["I_F"]: fmt(ix.I_F, 3),
+                INDEX_LABELS["F"]: fmt(ix.F, 3),
+                "cone gap": f"{check.max_relaxation_gap_rel:.1e}" if check else "–",
+                "AC error (p.u.)": f"{check.ac_max_voltage_error_pu:.1e}" if check else "–",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ----- phrases -------------------------------------------------------------------------------
+def claim_below_plan1(indices: Mapping[int, FlexibilityIndices]) -> str:
+    """Section 5.2: "Scenarios 2, 3, and 4 all have smaller [I_BF]" than Scenario 1."""
+    below = all(indices[n].I_BF < indices[1].I_BF for n in (2, 3, 4) if n in indices)
+    return "holds here too" if below else "does not hold here"
+
+
+def claim_above_plan2(indices: Mapping[int, FlexibilityIndices]) -> str:
+    """Section 5.2: I_BF "increases for Options 3 and 4 compared to Option 2"."""
+    above = [n for n in (3, 4) if n in indices and indices[n].I_BF > indices[2].I_BF]
+    if len(above) == 2:
+        return "holds for both"
+    if not above:
+        return "holds for neither"
+    return f"holds for Plan {above[0]} only"
+
+
+def verified_phrase(checks: Mapping[str, Verification] | Mapping[int, Verification]) -> str:
+    """``"all verified"``, or which plans failed which check."""
+    failed = [c for c in checks.values() if not c.passed]
+    if not failed:
+        return "all verified"
+    return "not all verified: " + "; ".join(f"{c.plan}: {', '.join(c.messages)}" for c in failed)
+
+
+def direction(before: float, after: float, tol: float = 1e-9) -> str:
+    """``"rises"``, ``"falls"`` or ``"stays"`` from ``before`` to ``after``."""
+    if after > before + tol:
+        return "rises"
+    if after < before - tol:
+        return "falls"
+    return "stays"
+
+
+def full_coverage_epsilon(curve: pd.DataFrame, plan: str, tol: float = 1e-6) -> float:
+    """The smallest cost slack epsilon at which ``plan`` covers every ramp with its own
+    resources (``I_F_cov_local >= 1 - tol``) in a trade-off table (rows of
+    :meth:`~sopev_lib.core.stage2.Stage2Result.as_dict` with ``plan``); NaN if none."""
+    rows = curve[(curve["plan"] == plan) & (curve["I_F_cov_local"] >= 1.0 - tol)]
+    return float(rows["epsilon"].min()) if len(rows) else float("nan")
+
+
+def range_phrase(values: np.ndarray | list[float], digits: int = 3) -> str:
+    """``"1.000"`` if the values agree to ``digits`` decimals, else ``"between 0.998 and
+    1.000"``."""
+    lo, hi = fmt(float(np.min(values)), digits), fmt(float(np.max(values)), digits)
+    return lo if lo == hi else f"between {lo} and {hi}"
