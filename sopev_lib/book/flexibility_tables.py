@@ -74,12 +74,15 @@ def _plan_columns(indices: Mapping[int, FlexibilityIndices]) -> list[str]:
 
 
 def indices_frame(indices: Mapping[str, FlexibilityIndices], digits: int = 3) -> pd.DataFrame:
-    """Every index of :data:`INDEX_WORDS` (rows, in words) per plan (columns), rounded to
-    ``digits``: the output of a code cell."""
+    """Every index of :data:`INDEX_WORDS` (rows, in words) per plan (columns), with ``digits``
+    decimals: the output of a code cell."""
     return pd.DataFrame(
-        {name: [float(getattr(ix, key)) for key in INDEX_WORDS] for name, ix in indices.items()},
+        {
+            name: [fmt(getattr(ix, key), digits) for key in INDEX_WORDS]
+            for name, ix in indices.items()
+        },
         index=list(INDEX_WORDS.values()),
-    ).round(digits)
+    )
 
 
 def table6_beside_ours(
