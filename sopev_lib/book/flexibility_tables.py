@@ -52,11 +52,12 @@ INDEX_WORDS: dict[str, str] = {
     "F_cov": "ramps covered - load margin",
     "F_loc": "ramps covered locally - load margin",
 }
-#: Typeset names of the indices (Eqs. 18-21 and our well-defined variant).
+#: Typeset symbols of the indices (Eqs. 18-21 and our well-defined variant); short, so that a
+#: table of six columns fits a phone (the captions give the equations).
 INDEX_LABELS: dict[str, str] = {
-    "I_F": "$I_F$ (Eq. 18)",
-    "I_BF": "$I_{BF}$ (Eq. 20)",
-    "F": "$F$ (Eq. 21)",
+    "I_F": "$I_F$",
+    "I_BF": "$I_{BF}$",
+    "F": "$F$",
     "I_F_cov": "$I_F^{cov}$",
     "I_F_cov_local": "$I_F^{cov,local}$",
     "F_cov": "$F^{cov}$",
@@ -144,17 +145,17 @@ def _stages(at_eps: Mapping[str, Stage2Result]):
 
 
 def stage2_table(at_eps: Mapping[str, Stage2Result], *, math: bool = True) -> pd.DataFrame:
-    """Stage 1 beside stage 2 per plan: annual cost (10^4 RMB), the local ramp coverage that
-    stage 2 maximises, the exact I_BF (Eq. 20) and their difference ``F_loc``.
+    """Stage 1 beside stage 2 per plan (by number): annual cost (10^4 RMB), the local ramp
+    coverage that stage 2 maximises, the exact I_BF (Eq. 20) and their difference ``F_loc``.
 
     ``math``: column names typeset (a table of the book) or in words and the plans as the
     index (a code cell's output).
     """
     names = INDEX_LABELS if math else INDEX_WORDS
-    cost_name = "cost ($10^4$ RMB)" if math else "cost (10⁴ RMB)"
+    cost_name = "cost" if math else "cost (10⁴ RMB)"
     rows = [
         {
-            "plan": name,
+            "plan": name.removeprefix("Plan ") if math else name,
             "stage": stage,
             cost_name: fmt(cost, 1),
             names["I_F_cov_local"]: fmt(ix.I_F_cov_local, 3),
@@ -172,18 +173,18 @@ def stage2_printed_table(
 ) -> pd.DataFrame:
     """Stage 1 beside stage 2 per plan on the paper's printed indices (Eqs. 18 and 21), with
     the checks of the stage-2 solution: the largest relative cone gap and the largest voltage
-    error of the AC power flow (p.u.); stage-1 checks are in chapter 4."""
+    error of the AC power flow (p.u.); stage-1 checks are in chapter 4. Plans by number."""
     rows = []
     for name, stage, ix, _ in _stages(at_eps):
         check = checks.get(name) if stage == "2" else None
         rows.append(
             {
-                "plan": name,
+                "plan": name.removeprefix("Plan "),
                 "stage": stage,
                 INDEX_LABELS["I_F"]: fmt(ix.I_F, 3),
                 INDEX_LABELS["F"]: fmt(ix.F, 3),
                 "cone gap": f"{check.max_relaxation_gap_rel:.1e}" if check else "–",
-                "AC error (p.u.)": f"{check.ac_max_voltage_error_pu:.1e}" if check else "–",
+                "AC error": f"{check.ac_max_voltage_error_pu:.1e}" if check else "–",
             }
         )
     return pd.DataFrame(rows)
