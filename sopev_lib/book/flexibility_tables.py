@@ -90,7 +90,7 @@ def table6_beside_ours(
     indices: Mapping[int, FlexibilityIndices], paper: Mapping[str, object] | None = None
 ) -> pd.DataFrame:
     """The paper's Table 6 beside ours, transposed to fit the column: one row per index and
-    source (paper, ours), one column per plan; three decimals.
+    source (``"$I_F$, paper"``, ``"$I_F$, ours"``, ...), one column per plan; three decimals.
 
     Args:
         indices: plan number -> its indices (:func:`~sopev_lib.core.flexibility.
@@ -101,7 +101,7 @@ def table6_beside_ours(
     rows = []
     for key in ("I_F", "I_BF", "F"):
         for source in ("paper", "ours"):
-            row = {"index": INDEX_LABELS[key], "source": source}
+            row = {"index": f"{INDEX_LABELS[key]}, {source}"}
             for plan in wide.index:
                 row[plan] = fmt(wide.loc[plan, f"{key} {source}"], 3)
             rows.append(row)
@@ -138,56 +138,55 @@ def supply_table(supplies: Mapping[str, FlexibilitySupply]) -> pd.DataFrame:
     return pd.DataFrame(rows, index=list(supplies))
 
 
-def _stages(at_eps: Mapping[str, Stage2Result]):
-    for name, s2 in at_eps.items():
-        yield name, "1", s2.indices_stage1, s2.stage1_cost
-        yield name, "2", s2.indices, s2.cost
+def _step(before: float, after: float, digits: int) -> str:
+    return f"{fmt(before, digits)} → {fmt(after, digits)}"
 
 
 def stage2_table(at_eps: Mapping[str, Stage2Result], *, math: bool = True) -> pd.DataFrame:
-    """Stage 1 beside stage 2 per plan (by number): annual cost (10^4 RMB), the local ramp
-    coverage that stage 2 maximises, the exact I_BF (Eq. 20) and their difference ``F_loc``.
+    """Stage 1 beside stage 2, one column per plan, cells ``stage 1 → stage 2``: annual cost
+    (10^4 RMB), the local ramp coverage that stage 2 maximises, the exact I_BF (Eq. 20) and
+    their difference ``F_loc``.
 
-    ``math``: column names typeset (a table of the book) or in words and the plans as the
-    index (a code cell's output).
+    ``math``: row names typeset (a table of the book) or in words (a code cell's output).
     """
     names = INDEX_LABELS if math else INDEX_WORDS
-    cost_name = "cost" if math else "cost (10⁴ RMB)"
-    rows = [
-        {
-            "plan": name.removeprefix("Plan ") if math else name,
-            "stage": stage,
-            cost_name: fmt(cost, 1),
-            names["I_F_cov_local"]: fmt(ix.I_F_cov_local, 3),
-            names["I_BF"]: fmt(ix.I_BF, 4),
-            names["F_loc"]: fmt(ix.F_loc, 3),
-        }
-        for name, stage, ix, cost in _stages(at_eps)
-    ]
-    frame = pd.DataFrame(rows)
-    return frame if math else frame.set_index("plan").rename_axis(None)
+    rows = {
+        "cost" if math else "cost (10⁴ RMB)": [(s.stage1_cost, s.cost, 1) for s in at_eps.values()],
+        **{
+            names[key]: [
+                (getattr(s.indices_stage1, key), getattr(s.indices, key), d)
+                for s in at_eps.values()
+            ]
+            for key, d in (("I_F_cov_local", 3), ("I_BF", 4), ("F_loc", 3))
+        },
+    }
+    frame = pd.DataFrame(
+        {plan: [_step(*cells[k]) for cells in rows.values()] for k, plan in enumerate(at_eps)},
+        index=list(rows),
+    )
+    return frame.rename_axis("index").reset_index() if math else frame
 
 
 def stage2_printed_table(
     at_eps: Mapping[str, Stage2Result], checks: Mapping[str, Verification]
 ) -> pd.DataFrame:
-    """Stage 1 beside stage 2 per plan on the paper's printed indices (Eqs. 18 and 21), with
-    the checks of the stage-2 solution: the largest relative cone gap and the largest voltage
-    error of the AC power flow (p.u.); stage-1 checks are in chapter 4. Plans by number."""
-    rows = []
-    for name, stage, ix, _ in _stages(at_eps):
-        check = checks.get(name) if stage == "2" else None
-        rows.append(
-            {
-                "plan": name.removeprefix("Plan "),
-                "stage": stage,
-                INDEX_LABELS["I_F"]: fmt(ix.I_F, 3),
-                INDEX_LABELS["F"]: fmt(ix.F, 3),
-                "cone gap": f"{check.max_relaxation_gap_rel:.1e}" if check else "–",
-                "AC error": f"{check.ac_max_voltage_error_pu:.1e}" if check else "–",
-            }
-        )
-    return pd.DataFrame(rows)
+    """Stage 1 beside stage 2 on the paper's printed indices (Eqs. 18 and 21), one column per
+    plan, cells ``stage 1 → stage 2``, with the checks of the stage-2 solution: the largest
+    relative cone gap and the largest voltage error of the AC power flow (p.u.); stage-1 checks
+    are in chapter 4."""
+    rows = {
+        INDEX_LABELS["I_F"]: [
+            _step(s.indices_stage1.I_F, s.indices.I_F, 3) for s in at_eps.values()
+        ],
+        INDEX_LABELS["F"]: [_step(s.indices_stage1.F, s.indices.F, 3) for s in at_eps.values()],
+        "cone gap, stage 2": [f"{checks[n].max_relaxation_gap_rel:.1e}" for n in at_eps],
+        "AC error, stage 2": [f"{checks[n].ac_max_voltage_error_pu:.1e}" for n in at_eps],
+    }
+    frame = pd.DataFrame(
+        {plan: [cells[k] for cells in rows.values()] for k, plan in enumerate(at_eps)},
+        index=list(rows),
+    )
+    return frame.rename_axis("index").reset_index()
 
 
 # ----- phrases -------------------------------------------------------------------------------

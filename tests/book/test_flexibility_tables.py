@@ -50,9 +50,9 @@ def stage2(rep: Reproduction) -> dict[str, Stage2Result]:
 def test_table6_beside_ours_sets_paper_and_ours_per_plan(rep: Reproduction) -> None:
     paper = load_paper_results()
     t = table6_beside_ours(rep.flexibility, paper)
-    assert t.shape == (6, 2 + len(rep.flexibility))
+    assert t.shape == (6, 1 + len(rep.flexibility))
     assert t.shape[1] <= MAX_COLUMNS
-    assert t["source"].tolist() == ["paper", "ours"] * 3
+    assert t["index"].tolist()[:2] == ["$I_F$, paper", "$I_F$, ours"]
     assert t.loc[0, "Plan 4"] == fmt(paper["table6"]["plans"][4]["I_F"], 3)
     assert t.loc[1, "Plan 4"] == fmt(rep.flexibility[4].I_F, 3)
     assert t.loc[5, "Plan 1"] == fmt(rep.flexibility[1].F, 3)
@@ -83,20 +83,21 @@ def test_supply_table_in_mw(rep: Reproduction) -> None:
 
 def test_stage2_tables(stage2: dict[str, Stage2Result]) -> None:
     t = stage2_table(stage2)
-    assert t.shape == (4, 6)
+    assert t.columns.tolist() == ["index", "Plan 1", "Plan 4"]
     s4 = stage2["Plan 4"]
-    row1, row2 = t[t["plan"] == "4"].to_dict(orient="records")
-    assert row1["stage"] == "1" and row2["stage"] == "2"
-    assert row1["cost"] == fmt(s4.stage1_cost, 1)
-    assert row2["$I_F^{cov,local}$"] == fmt(s4.indices.I_F_cov_local, 3)
+    rows = t.set_index("index")["Plan 4"]
+    assert rows["cost"] == f"{fmt(s4.stage1_cost, 1)} → {fmt(s4.cost, 1)}"
+    cov = (s4.indices_stage1.I_F_cov_local, s4.indices.I_F_cov_local)
+    assert rows["$I_F^{cov,local}$"] == f"{fmt(cov[0], 3)} → {fmt(cov[1], 3)}"
+    assert rows["$I_{BF}$"].startswith(fmt(s4.indices_stage1.I_BF, 4))
     words = stage2_table(stage2, math=False)
-    assert list(words.index) == ["Plan 1", "Plan 1", "Plan 4", "Plan 4"]
-    assert not any("$" in c for c in words.columns)
+    assert list(words.columns) == ["Plan 1", "Plan 4"]
+    assert not any("$" in c for c in words.index)
     checks = {name: verify(s.result, ac=False) for name, s in stage2.items()}
-    p = stage2_printed_table(stage2, checks)
-    assert p.shape[1] <= MAX_COLUMNS
-    assert p.loc[0, "cone gap"] == "–"  # stage 1: checked in chapter 4
-    assert p.loc[3, "cone gap"] == f"{checks['Plan 4'].max_relaxation_gap_rel:.1e}"
+    p = stage2_printed_table(stage2, checks).set_index("index")
+    assert p.shape[1] + 1 <= MAX_COLUMNS
+    assert p.loc["$I_F$", "Plan 4"] == f"{fmt(s4.indices_stage1.I_F, 3)} → {fmt(s4.indices.I_F, 3)}"
+    assert p.loc["cone gap, stage 2", "Plan 4"] == f"{checks['Plan 4'].max_relaxation_gap_rel:.1e}"
     good = {name: replace(c, passed=True, messages=()) for name, c in checks.items()}
     assert verified_phrase(good) == "all verified"
     bad = {**good, "Plan 4": replace(good["Plan 4"], passed=False, messages=("cone gap 2e-5",))}
