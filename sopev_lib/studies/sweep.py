@@ -69,6 +69,7 @@ import hashlib
 import importlib
 import importlib.util
 import json
+import logging
 import math
 import os
 import socket
@@ -744,9 +745,9 @@ def _dask_client(
         try:
             c = Client(scheduler, timeout="20s")
         except OSError as exc:
-            raise ValueError(
+            raise ConnectionError(
                 f"scheduler = {scheduler!r}: cannot connect to a Dask scheduler there ({exc})"
-            ) from exc
+            ) from None
         with c:
             yield c, len(c.scheduler_info().get("workers", {}))
         return
@@ -756,12 +757,37 @@ def _dask_client(
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
-            silence_logs=40,  # logging.ERROR: no INFO/WARNING chatter in notebooks and CI
+            dashboard_address=":0",  # a free port: no warning when 8787 is taken
+            silence_logs=logging.CRITICAL,  # no chatter, nor heartbeat errors at shutdown
         ) as cluster,
         Client(cluster) as c,
     ):
+        c.register_plugin(_ignore_interrupt_plugin(), name="sopev-ignore-sigint")
         yield c, n
+
+
+def _ignore_sigint() -> None:
+    """Ignore Ctrl-C in this (worker) process: the process that started the cluster handles
+    it and shuts the workers down, which would otherwise each print a traceback."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _ignore_interrupt_plugin() -> Any:
+    """A Dask ``WorkerPlugin`` running :func:`_ignore_sigint` in every worker process of a
+    LocalCluster (those started now and any the nanny restarts later)."""
+    from distributed import WorkerPlugin
+
+    class IgnoreInterrupt(WorkerPlugin):
+        idempotent = True
+
+        def setup(self, worker: Any) -> None:
+            _ignore_sigint()
+
+    return IgnoreInterrupt()
 
 
 def run_sweep(
@@ -797,8 +823,7 @@ def run_sweep(
     Returns:
         The table and counts. Points already in ``points.jsonl`` are not solved again.
     """
-    if workers is not None and (isinstance(workers, bool) or workers < 0):
-        raise ValueError(f"workers = {workers!r}: expected a whole number >= 0")
+    _check_workers(workers)
     start = time.perf_counter()
     fingerprint = code_fingerprint(config.function)
     points, finished = _resume(config, fingerprint, restart, retry_failed, rerun_stale)
@@ -815,6 +840,18 @@ def run_sweep(
             else:
                 n_workers = _run_dask(config, todo, save, workers, scheduler, client)
     return _finish(config, points, finished, meta, len(todo), n_workers, start)
+
+
+def _check_workers(workers: Any) -> None:
+    """``ValueError`` unless ``workers`` is ``None`` or a whole number >= 0 (a negative count
+    would otherwise start a LocalCluster that waits forever for workers)."""
+    if workers is None:
+        return
+    if isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 0:
+        raise ValueError(
+            f"workers = {workers!r}: expected a whole number >= 0 (0 runs without Dask; "
+            "leave it out to use every core)"
+        )
 
 
 def _now() -> str:
@@ -1038,6 +1075,7 @@ def run_cli(
     Raises:
         ValueError: a bad config (naming the key) or ``--out`` with several configs.
     """
+    _check_workers(workers)
     if out is not None and len(configs) != 1:
         raise ValueError(f"--out names one folder but {len(configs)} configs were given")
     loaded = [
