@@ -739,11 +739,14 @@ def _dask_client(
     if client is not None:
         yield client, len(client.scheduler_info().get("workers", {}))
         return
+    import dask
     from distributed import Client, LocalCluster
 
     if scheduler:
         try:
-            c = Client(scheduler, timeout="20s")
+            # the connect timeout of the Dask config (default 30 s; DASK_DISTRIBUTED__COMM__
+            # TIMEOUTS__CONNECT changes it)
+            c = Client(scheduler, timeout=dask.config.get("distributed.comm.timeouts.connect"))
         except OSError as exc:
             raise ConnectionError(
                 f"scheduler = {scheduler!r}: cannot connect to a Dask scheduler there ({exc})"
