@@ -164,7 +164,7 @@ def test_an_internal_error_shows_no_traceback_unless_debug(capsys, monkeypatch, 
 # ----- the results folder ---------------------------------------------------------------------
 def test_one_plan_replaces_a_four_plan_result(capsys, earlier: Path) -> None:
     assert {p.name for p in earlier.iterdir()} >= {"plan1", "plan2", "plan3", "plan4"}
-    code, out, err = run(capsys, "reproduce", "--out", str(earlier), "--plans", "1", "--no-ac",
+    code, _out, err = run(capsys, "reproduce", "--out", str(earlier), "--plans", "1", "--no-ac",
                          *FAST)  # fmt: skip
     assert code == 0, err
     assert sorted(p.name for p in earlier.iterdir()) == ["plan1", "summary.json"]
@@ -225,7 +225,9 @@ def test_a_failed_plan_is_marked_in_every_table_and_in_summary(capsys, tmp_path:
         assert "Plan 1 [FAILED]" in block, title
         assert "Plan 2 [FAILED]" not in block
     # Plan 2's saving against the unverified Plan 1 is withheld
-    row = next(line for line in tables.split("Table 5")[0].splitlines() if line.startswith("Plan 2"))
+    row = next(
+        line for line in tables.split("Table 5")[0].splitlines() if line.startswith("Plan 2")
+    )
     assert "NaN" in row
     assert "relaxation gap" in err and "branch 21-22 at hour 13" in err
 
@@ -240,7 +242,7 @@ def test_an_ac_power_flow_that_does_not_converge_exits_1(capsys, monkeypatch, tm
 
     monkeypatch.setattr(checks, "run_ac_power_flow", overloaded)
     out = tmp_path / "results"
-    code, stdout, err = run(capsys, "reproduce", "--out", str(out), "--plans", "1", *FAST)
+    code, _stdout, err = run(capsys, "reproduce", "--out", str(out), "--plans", "1", *FAST)
     assert code == 1, err
     assert "did not converge" in err and "Traceback" not in err
     summary = strict_load(out / "summary.json")

@@ -129,7 +129,7 @@ def test_scheduler_sweep_survives_a_killed_worker(tmp_path: Path, scheduler_and_
         victim = next(n for n in workers if n != first[0]["worker"])
         workers[victim].kill()
         workers[victim].wait(timeout=30)
-        stdout, stderr = proc.communicate(timeout=600)
+        _stdout, stderr = proc.communicate(timeout=600)
     finally:
         _stop(proc)
     seconds = time.monotonic() - start
