@@ -134,7 +134,7 @@ def test_an_infeasible_plan_exits_2_and_keeps_the_earlier_result(capsys, earlier
     assert err.count("infeasible plan:") == 1 and "Traceback" not in err
     assert f"{earlier} left unchanged" in err
     assert (earlier / "summary.json").read_bytes() == before
-    assert sorted(p.name for p in earlier.parent.iterdir()) == [".results.lock", "results"]
+    assert sorted(p.name for p in earlier.parent.iterdir()) == ["results"]
 
 
 def test_an_interrupted_run_keeps_the_earlier_result(capsys, monkeypatch, earlier: Path) -> None:
@@ -174,7 +174,7 @@ def test_one_plan_replaces_a_four_plan_result(capsys, earlier: Path) -> None:
     assert summary["plans"]["plan1"]["checks"]["ac_max_voltage_error_pu"] is None
     assert summary["meta"]["overrides"] == {"ev.forecast_days": 10}
     leftovers = [p.name for p in earlier.parent.iterdir() if p.name != "results"]
-    assert leftovers == [".results.lock"]
+    assert leftovers == []
 
 
 def test_concurrent_writers_leave_one_complete_result(
@@ -205,7 +205,7 @@ def test_concurrent_writers_leave_one_complete_result(
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["summary.json", *(f"plan{n}" for n in plans)]
     )
-    assert [p.name for p in tmp_path.iterdir() if p.name != "results"] == [".results.lock"]
+    assert [p.name for p in tmp_path.iterdir() if p.name != "results"] == []
 
 
 # ----- verification failures visible everywhere -----------------------------------------------

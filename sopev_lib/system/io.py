@@ -86,23 +86,21 @@ class OutputFolderError(OSError):
     """The output folder cannot be written (missing permission, a file in the way, ...)."""
 
 
-def _lock(parent: Path, name: str) -> contextlib.AbstractContextManager[Any]:
-    """An exclusive lock held while folders are swapped (POSIX ``flock``; a no-op elsewhere)."""
+@contextlib.contextmanager
+def _lock(parent: Path) -> Iterator[None]:
+    """An exclusive lock on the folder ``parent`` while folders in it are swapped (POSIX
+    ``flock`` on the folder itself, so no lock file is left behind; a no-op elsewhere)."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
-        return contextlib.nullcontext()
-
-    @contextlib.contextmanager
-    def held() -> Iterator[None]:
-        with (parent / f".{name}.lock").open("a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
-
-    return held()
+        yield
+        return
+    fd = os.open(parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _umask() -> int:
@@ -159,7 +157,7 @@ class StagedFolder:
         parent, name = self.target.parent, self.target.name
         try:
             self.path.chmod(0o777 & ~_umask())  # mkdtemp's folder is private (0700)
-            with _lock(parent, name):
+            with _lock(parent):
                 old = None
                 if self.target.exists():
                     old = Path(tempfile.mkdtemp(prefix=f".{name}.old-", dir=parent))
