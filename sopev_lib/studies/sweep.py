@@ -1073,10 +1073,14 @@ def run_cli(
     """``sopev sweep``: run (or resume) every config on one Dask cluster; print a summary.
 
     Returns the exit status: 0 when every sweep finished (failed points are results, reported
-    in the summary), 130 when interrupted (finished points are kept; run again to resume).
+    in the summary), 130 when interrupted (finished points are kept; run again to resume; the
+    workers of a LocalCluster ignore Ctrl-C and are shut down by this process, so no worker
+    prints a traceback).
 
     Raises:
-        ValueError: a bad config (naming the key) or ``--out`` with several configs.
+        ValueError: a bad config (naming the key), ``--out`` with several configs, or a
+            negative ``workers`` (checked before any cluster starts).
+        ConnectionError: no Dask scheduler answers at ``scheduler``.
     """
     _check_workers(workers)
     if out is not None and len(configs) != 1:
