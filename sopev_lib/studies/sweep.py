@@ -1057,6 +1057,24 @@ def _write_json(path: Path, data: Mapping[str, Any]) -> None:
 
 
 # ----- command line ---------------------------------------------------------------------------
+def _print_summary(res: SweepResult) -> None:
+    """One line per finished sweep (counts, time, table); stale points warned on stderr."""
+    name = res.config.name
+    failed_rows = res.meta.get("n_failed_rows", 0)
+    print(
+        f"{name}: {res.n_points} points ({res.n_run} solved now, {res.n_resumed} resumed), "
+        f"{res.n_failed} failed points, {failed_rows} failed rows; {res.seconds:.1f} s -> "
+        f"{res.path}",
+        flush=True,
+    )
+    if res.n_stale:
+        print(
+            f"{name}: warning: {res.n_stale} points were computed with other model code; "
+            "--rerun-stale solves them again",
+            file=sys.stderr,
+        )
+
+
 def run_cli(
     configs: Sequence[str | Path],
     *,
@@ -1119,19 +1137,7 @@ def run_cli(
                     rerun_stale=rerun_stale,
                     progress=progress,
                 )
-                failed_rows = res.meta.get("n_failed_rows", 0)
-                print(
-                    f"{cfg.name}: {res.n_points} points ({res.n_run} solved now, "
-                    f"{res.n_resumed} resumed), {res.n_failed} failed points, "
-                    f"{failed_rows} failed rows; {res.seconds:.1f} s -> {res.path}",
-                    flush=True,
-                )
-                if res.n_stale:
-                    print(
-                        f"{cfg.name}: warning: {res.n_stale} points were computed with other "
-                        "model code; --rerun-stale solves them again",
-                        file=sys.stderr,
-                    )
+                _print_summary(res)
     except KeyboardInterrupt:
         print(
             "\ninterrupted: finished points are kept in points.jsonl; run the same command "
