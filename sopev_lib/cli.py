@@ -247,6 +247,7 @@ def _add_sweep_parser(sub: argparse._SubParsersAction) -> None:
         help="solve again points computed with other model code",
     )
     sw.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_debug(sw)
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -263,6 +264,16 @@ def _sweep(args: argparse.Namespace) -> int:
         retry_failed=args.retry_failed,
         rerun_stale=args.rerun_stale,
         progress=not args.no_progress,
+    )
+
+
+def _add_debug(parser: argparse.ArgumentParser) -> None:
+    """``--debug`` after the subcommand too (SUPPRESS: not given, it keeps the top-level one)."""
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print the traceback of an error (for bug reports)",
     )
 
 
@@ -314,6 +325,7 @@ def _parser() -> argparse.ArgumentParser:
         help="override a parameter of data/params.yaml, e.g. network.v_min_pu=0.95",
     )
     rep.add_argument("--no-ac", action="store_true", help="skip the AC power flow check")
+    _add_debug(rep)
     rep.add_argument(
         "--no-stage2",
         action="store_true",

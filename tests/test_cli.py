@@ -159,6 +159,8 @@ def test_an_internal_error_shows_no_traceback_unless_debug(capsys, monkeypatch, 
     assert code == 4 and "internal error: KeyError" in err and "Traceback" not in err
     code, _, err = run(capsys, "--debug", "reproduce", "--out", str(tmp_path / "r"))
     assert code == 4 and "Traceback" in err
+    code, _, err = run(capsys, "reproduce", "--out", str(tmp_path / "r"), "--debug")
+    assert code == 4 and "Traceback" in err
 
 
 # ----- the results folder ---------------------------------------------------------------------
