@@ -112,7 +112,24 @@ def test_an_unwritable_output_folder_exits_3_before_solving(
     blocker.write_text("a file where a folder should be")
     code, _, err = run(capsys, "reproduce", "--out", str(blocker / "results"))
     assert code == 3, err
-    assert "cannot write the output folder" in err and "Traceback" not in err
+    assert f"cannot write the output folder {blocker / 'results'}: {blocker} is a file" in err
+    assert "Traceback" not in err
+
+
+def test_a_read_only_output_folder_exits_3_before_solving(
+    capsys, no_solve, monkeypatch, tmp_path: Path
+) -> None:
+    """Tests run as root, which may write anywhere: the refusal of a read-only folder is
+    simulated where the staging folder is made."""
+    import sopev_lib.system.io as io
+
+    def denied(*_, **__):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(io.tempfile, "mkdtemp", denied)
+    code, _, err = run(capsys, "reproduce", "--out", str(tmp_path / "results"))
+    assert code == 3, err
+    assert "cannot write the output folder" in err and "Permission denied" in err
 
 
 def test_a_missing_profiles_file_exits_3(capsys, tmp_path: Path) -> None:

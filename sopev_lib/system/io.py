@@ -103,6 +103,14 @@ def _lock(parent: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
+def _why(folder: Path, exc: OSError) -> str:
+    """Why ``folder`` could not be made or written: a file in the way, or the OS's reason."""
+    for p in (folder, *folder.parents):
+        if p.exists():
+            return f"{p} is a file, not a folder" if not p.is_dir() else str(exc.strerror or exc)
+    return str(exc.strerror or exc)
+
+
 def _umask() -> int:
     """The process's file-creation mask (read by setting and restoring it)."""
     mask = os.umask(0o022)
@@ -148,7 +156,7 @@ class StagedFolder:
             self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.tmp-", dir=parent))
         except OSError as exc:
             raise OutputFolderError(
-                f"cannot write the output folder {self.target}: {exc.strerror or exc}"
+                f"cannot write the output folder {self.target}: {_why(parent, exc)}"
             ) from None
         self.committed = False
 
