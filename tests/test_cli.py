@@ -227,6 +227,46 @@ def test_concurrent_writers_leave_one_complete_result(
     assert [p.name for p in tmp_path.iterdir() if p.name != "results"] == []
 
 
+def test_two_concurrent_runs_leave_one_consistent_result(tmp_path: Path) -> None:
+    """Two ``sopev reproduce`` processes with different parameters and plans into one folder."""
+    import os
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    out = tmp_path / "results"
+    runs = {
+        "0.92": ["--plans", "1", "2", "--set", "network.v_min_pu=0.92"],
+        "0.93": ["--plans", "3", "--set", "network.v_min_pu=0.93"],
+    }
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "sopev_lib.cli", "reproduce", "--out", str(out), "--no-ac",
+             *FAST, *args],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        for args in runs.values()
+    ]  # fmt: skip
+    for p in procs:
+        _, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err
+    summary = strict_load(out / "summary.json")
+    v_min = summary["meta"]["overrides"]["network.v_min_pu"]
+    plans = [a for a in runs[f"{v_min:.2f}"] if a.isdigit()]
+    assert list(summary["plans"]) == [f"plan{n}" for n in plans]
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["summary.json", *(f"plan{n}" for n in plans)]
+    )
+    for n in plans:  # every CSV belongs to the run that wrote the summary
+        entry = summary["plans"][f"plan{n}"]
+        buses = pd.read_csv(out / f"plan{n}" / "buses.csv")
+        assert buses["v_pu"].min() == pytest.approx(entry["v_min_pu"], abs=1e-12)
+        assert entry["v_min_pu"] >= v_min - 1e-6
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
+
+
 # ----- verification failures visible everywhere -----------------------------------------------
 def test_a_failed_plan_is_marked_in_every_table_and_in_summary(capsys, tmp_path: Path) -> None:
     out = tmp_path / "results"
