@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -74,7 +75,10 @@ EXIT_CODES = {
 def _epilog() -> str:
     """The exit statuses for ``--help`` (plain text: no reST markup)."""
     lines = ["exit status:"]
-    lines += [f"  {code:<4} {text}" for code, text in EXIT_CODES.items()]
+    lines += [
+        textwrap.fill(text, 79, initial_indent=f"  {code:<4} ", subsequent_indent=" " * 7)
+        for code, text in EXIT_CODES.items()
+    ]
     lines.append("No traceback is printed unless --debug is given.")
     return "\n".join(lines)
 
@@ -304,9 +308,12 @@ def _parser() -> argparse.ArgumentParser:
     rep = sub.add_parser(
         "reproduce",
         help="solve, verify and write the paper's plans",
-        description="Solve the paper's plans, verify every solution, write the results to "
-        "--out (checked before solving, replaced as a whole when complete) and print "
-        "Tables 4-6 beside the paper's values.",
+        description=textwrap.fill(
+            "Solve the paper's plans, verify every solution, write the results to --out "
+            "(checked before solving, replaced as a whole when complete) and print Tables 4-6 "
+            "beside the paper's values.",
+            79,
+        ),
         epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -325,12 +332,12 @@ def _parser() -> argparse.ArgumentParser:
         help="override a parameter of data/params.yaml, e.g. network.v_min_pu=0.95",
     )
     rep.add_argument("--no-ac", action="store_true", help="skip the AC power flow check")
-    _add_debug(rep)
     rep.add_argument(
         "--no-stage2",
         action="store_true",
         help="skip the second stage of Section 4.2 (flexibility re-dispatch)",
     )
+    _add_debug(rep)
     _add_sweep_parser(sub)
     return parser
 
