@@ -158,7 +158,8 @@ def _print_flexibility(rep: Reproduction) -> None:
                 "\nStage 2 (Section 4.2): maximise flexibility, cost <= (1 + epsilon) x stage 1 "
                 "(_1 = stage 1)"
             )
-            print(table.to_string())
+            stage2_ok = {f"Plan {n}": c.passed for n, c in rep.stage2_checks.items()}
+            print(_mark(table, stage2_ok).to_string())
 
 
 def _reproduce(args: argparse.Namespace) -> int:
