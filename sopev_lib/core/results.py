@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sopev_lib.core.model import ModelSolution
+from sopev_lib.system.io import unique_dict
 
 if TYPE_CHECKING:
     from sopev_lib.core.inputs import PlanInputs
@@ -49,26 +50,33 @@ class PlanResult:
     # --- sizes -----------------------------------------------------------------------------
     @property
     def sop_capacity_kva(self) -> dict[str, float]:
+        """Installed capacity S_SOP of Eq. (9) per SOP site (kVA), keyed by tie line.
+
+        Raises ``ValueError`` for a site listed twice (its two sizes would collapse into one)."""
         sop = self.device("sop")
         if not sop:
             return {}
         names = self.inputs.params.network.sop_sites
-        return {n: float(c) for n, c in zip(names, sop["capacity_kva"], strict=True)}
+        pairs = zip(names, np.asarray(sop["capacity_kva"], dtype=float).tolist(), strict=True)
+        return unique_dict(pairs, "SOP site")
 
     @property
     def ess_rating(self) -> dict[str, dict[str, float]]:
+        """Energy (kWh) and power (kW) rating of Plan 3's storage per station bus, keyed
+        ``"bus b"``. Raises ``ValueError`` for a station bus listed twice."""
         ess = self.device("ess")
         if not ess:
             return {}
-        return {
-            f"bus {b}": {"energy_kwh": float(e), "power_kw": float(p)}
+        pairs = (
+            (f"bus {b}", {"energy_kwh": float(e), "power_kw": float(p)})
             for b, e, p in zip(
                 self.inputs.station_buses,
                 ess["energy_rating_kwh"],
                 ess["power_rating_kw"],
                 strict=True,
             )
-        }
+        )
+        return unique_dict(pairs, "storage at station")
 
     # --- bus-level arrays ------------------------------------------------------------------
     def bus_array(self, quantity: str) -> np.ndarray:
@@ -183,7 +191,7 @@ class PlanResult:
                     else [f"ESS {b}" for b in self.inputs.station_buses]
                 )
                 df = self._long(np.array(units), {k: dev[k] for k in cols[3:]}, "unit")
-                bus_of = dict(zip(units, self.inputs.station_buses, strict=True))
+                bus_of = unique_dict(zip(units, self.inputs.station_buses, strict=True), "unit")
                 df.insert(2, "bus", df["unit"].map(bus_of))
                 return df[cols]
         return pd.DataFrame(columns=cols)

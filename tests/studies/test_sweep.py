@@ -63,7 +63,7 @@ def client():
             n_workers=2,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: no warning when 8787 is taken
             silence_logs=40,
         ) as cluster,
         Client(cluster) as c,
