@@ -1,6 +1,7 @@
 """The ``sopev`` command line.
 
-    sopev reproduce [--out DIR] [--plans 1 2 3 4] [--set KEY=VALUE ...] [--no-ac] [--no-stage2]
+    sopev reproduce [--out DIR] [--plans 1 2 3 4] [--set KEY=VALUE ...] [--preset NAME]
+                    [--no-ac] [--no-stage2]
 
 solves the paper's plans, verifies every solution, computes the flexibility indices of
 Eqs. (18)-(21) and the second stage of Section 4.2 (``sopev_lib.core.stage2``), writes the results
@@ -97,7 +98,7 @@ def _print_flexibility(rep) -> None:
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    params = load_params(overrides=parse_overrides(args.set))
+    params = load_params(overrides=parse_overrides(args.set), preset=args.preset)
     try:
         rep = run_reproduction(
             params, plans=tuple(args.plans), ac_check=not args.no_ac, stage2=not args.no_stage2
@@ -110,7 +111,11 @@ def _reproduce(args: argparse.Namespace) -> int:
         args.out,
         rep.checks,
         extra=rep.extra,
-        meta={"overrides": parse_overrides(args.set), "seconds": rep.seconds},
+        meta={
+            "overrides": parse_overrides(args.set),
+            "preset": args.preset,
+            "seconds": rep.seconds,
+        },
     )
     _print_tables(rep)
     print("\nVerification (relative cone gap, SOCP vs AC voltage in p.u.):")
@@ -200,6 +205,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=[],
         metavar="KEY=VALUE",
         help="override a parameter of data/params.yaml, e.g. network.v_min_pu=0.95",
+    )
+    rep.add_argument(
+        "--preset",
+        default=None,
+        metavar="NAME",
+        help="apply a preset of data/presets/ first, e.g. paper-evidence (--set wins)",
     )
     rep.add_argument("--no-ac", action="store_true", help="skip the AC power flow check")
     rep.add_argument(
