@@ -205,7 +205,7 @@ ALTERNATIVES: tuple[Alternative, ...] = (
     ),
     Alternative(
         "sop_loss_out",
-        "SOP losses left out of C_NLC",
+        "SOP losses left out of the loss cost",
         ("economics.sop_loss_in_nlc",),
         {"economics.sop_loss_in_nlc": False},
         "Eq. (17) prices branch losses only; Eq. (14) adds the SOP's losses to its own "

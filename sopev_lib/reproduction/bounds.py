@@ -63,14 +63,8 @@ class SopBound:
 def ideal_inputs(inputs: PlanInputs) -> PlanInputs:
     """``inputs`` with an SOP at every tie line, lossless (A = 0) and practically unbounded."""
     ties = list(inputs.params.network.tie_lines)
-    return rebuild_inputs(
-        inputs,
-        {
-            "network.sop_sites": ties,
-            "sop.loss_coefficient": 0.0,
-            "sop.max_capacity_kva": IDEAL_CAPACITY_KVA,
-        },
-    )
+    ideal = {"sop.loss_coefficient": 0.0, "sop.max_capacity_kva": IDEAL_CAPACITY_KVA}
+    return rebuild_inputs(inputs, {"network.sop_sites": ties, **ideal})
 
 
 def ideal_sop_bound(

@@ -4,7 +4,8 @@ Every function takes computed results (the comparisons of :mod:`.paper`, the che
 :mod:`.audit`, the verdicts of :mod:`.claims`, the runs of :mod:`.assumptions`) and returns a
 small DataFrame whose cells are text: numbers formatted (noise shown as 0), symbols typeset as
 MyST math (:func:`typeset`: ``C_SI`` -> ``$C_{SI}$``, ``10^4`` -> ``$10^4$``) and no more
-columns than fit a phone's text column (paper and ours share a cell, ``"1644.0 / 1252.7"``).
+columns than fit a phone's text column (paper and ours share a cell, ``"1644.0/1252.7"``,
+which may wrap after the slash).
 Nothing here solves or decides anything.
 
 Money in 10^4 RMB per year, capacities in kVA, savings in % of Plan 1's cost.
@@ -28,15 +29,20 @@ __all__ = [
     "SYMBOLS",
     "alternatives_overview",
     "assumptions_reference",
+    "audit_findings",
+    "audit_overview",
     "audit_reference",
     "beside",
+    "breakable",
     "claims_reference",
     "flexibility_effects",
+    "headline_readings",
     "heat_cells",
     "num",
     "parameters_reference",
     "phrase_counts",
     "table4_beside",
+    "table4_readings",
     "table5_beside",
     "table6_beside",
     "typeset",
@@ -77,6 +83,12 @@ def typeset(text: Any) -> str:
     return "".join(parts)
 
 
+def breakable(name: str) -> str:
+    """``name`` with a zero-width space after every ``_`` and ``.``, so that a narrow column can
+    wrap a long identifier (``loss_price_flat_rmb_per_kwh``) without showing anything."""
+    return str(name).replace("_", "_\u200b").replace(".", ".\u200b")
+
+
 def num(value: Any, digits: int = 1) -> str:
     """A number with ``digits`` decimals and no thousands separator (narrow columns); noise
     (|x| < 1e-6 of 1) as 0, a NaN or missing value as an en dash."""
@@ -87,9 +99,13 @@ def num(value: Any, digits: int = 1) -> str:
     return f"{round(x, digits) + 0.0:.{digits}f}"
 
 
+#: Between two values of one cell: a slash after which a narrow column may wrap.
+SLASH = "/\u200b"
+
+
 def beside(paper: Any, ours: Any, digits: int = 1) -> str:
-    """``"paper / ours"`` for one cell."""
-    return f"{num(paper, digits)} / {num(ours, digits)}"
+    """``"paper/ours"`` for one cell (a narrow column may wrap after the slash)."""
+    return f"{num(paper, digits)}{SLASH}{num(ours, digits)}"
 
 
 # ----- the paper's tables beside ours --------------------------------------------------------
@@ -117,13 +133,14 @@ def table4_beside(t4: pd.DataFrame, sites: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def table5_beside(t5: pd.DataFrame) -> pd.DataFrame:
+def table5_beside(t5: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
     """The paper's Table 5 beside ours (:func:`.paper.table5_comparison`, long format): one
-    row per cost term (and their sum), one column per plan, cells ``paper / ours``."""
+    row per cost term (and their sum), one column per plan, cells ``paper/ours`` with
+    ``digits`` decimals (the paper prints one)."""
     out = []
     for term, group in t5.groupby("term", sort=False):
         label = "sum of the terms" if term == "total" else typeset(term)
-        cells = {r.plan: beside(r.paper, r.ours, 2) for r in group.itertuples()}
+        cells = {r.plan: beside(r.paper, r.ours, digits) for r in group.itertuples()}
         out.append({"term": label} | cells)
     return pd.DataFrame(out)
 
@@ -135,11 +152,11 @@ def table6_beside(t6: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for key in ("I_F", "I_BF", "F"):
         rows.append(
-            {"index": typeset(key)}
+            {"index": f"${key[0]}_{{{key[2:]}}}$" if "_" in key else f"${key}$"}
             | {plan: beside(r[f"{key} paper"], r[f"{key} ours"], 3) for plan, r in t6.iterrows()}
         )
     rows.append(
-        {"index": "local ramp coverage (ours only)"}
+        {"index": "coverage (ours)"}
         | {plan: num(r["I_F_cov_local ours"], 3) for plan, r in t6.iterrows()}
     )
     return pd.DataFrame(rows)
@@ -164,6 +181,27 @@ def heat_cells(t4: pd.DataFrame, t5: pd.DataFrame, t6: pd.DataFrame, sites: Sequ
     return pd.DataFrame(rows, columns=["table", "quantity", "plan", "paper", "ours"])
 
 
+def table4_readings(
+    variants: pd.DataFrame, sizes: Mapping[int, Mapping[str, float]]
+) -> pd.DataFrame:
+    """SOP capacities per reading of :func:`.table4.table4_variants` beside the paper's: one row
+    per reading (the paper's Table 4 first), one column per plan with the sites' kVA
+    (``"311/787/119"``, in the order of the sites), and Plan 4's saving (%)."""
+    plans = sorted(sizes)
+    rows = [
+        {"reading": "paper (Table 4)"}
+        | {f"Plan {n}": SLASH.join(num(v, 0) for v in sizes[n].values()) for n in plans}
+    ]
+    for reading, group in variants.groupby("reading", sort=False):
+        row: dict[str, str] = {"reading": str(reading)}
+        for n in plans:
+            g = group[group["plan"] == n].set_index("site")
+            row[f"Plan {n}"] = SLASH.join(num(g.loc[s, "kVA"], 0) for s in sizes[n])
+        row["Plan 4 saving (%)"] = num(group.loc[group["plan"] == plans[-1], "saving"].iloc[0])
+        rows.append(row)
+    return pd.DataFrame(rows).fillna("–")
+
+
 # ----- audit, claims ---------------------------------------------------------------------------
 def audit_reference(checks: Sequence[AuditCheck], topic: str | None = None) -> pd.DataFrame:
     """The audit's checks (of one ``topic``, or all): ``check`` (the relation), ``arithmetic``
@@ -184,6 +222,44 @@ def audit_reference(checks: Sequence[AuditCheck], topic: str | None = None) -> p
             }
         )
     return pd.DataFrame(rows, columns=["check", "arithmetic", "difference", "verdict"])
+
+
+def audit_overview(checks: Sequence[AuditCheck]) -> pd.DataFrame:
+    """The audit by topic (in the audit's order): ``topic`` (typeset), ``checks`` (how many),
+    ``hold`` (consistent), ``fail`` (inconsistent or implausible) and ``other`` (a derived
+    number shown for reference, or not testable)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for c in checks:
+        row = rows.setdefault(
+            c.topic, {"topic": typeset(c.topic), "checks": 0, "hold": 0, "fail": 0, "other": 0}
+        )
+        row["checks"] += 1
+        key = {"consistent": "hold", "inconsistent": "fail", "implausible": "fail"}
+        row[key.get(c.verdict, "other")] += 1
+    return pd.DataFrame(list(rows.values()), columns=["topic", "checks", "hold", "fail", "other"])
+
+
+def audit_findings(checks: Sequence[AuditCheck]) -> list[str]:
+    """The checks that fail (``inconsistent``) or hold only under unreported conditions
+    (``implausible``), one short typeset line each: the relation and its arithmetic."""
+    return [
+        typeset(f"{c.statement} ({c.verdict}: {c.arithmetic})")
+        for c in checks
+        if c.verdict in ("inconsistent", "implausible")
+    ]
+
+
+def headline_readings(checks: Sequence[AuditCheck]) -> list[str]:
+    """The readings of the conclusion's headline saving that the paper's tables do give
+    (the consistent ``conclusion_reading_*`` checks) in plain words for an inline phrase, e.g.
+    ``["the cut of Plan 4's purchase cost (Table 5)"]``."""
+    out = []
+    for c in checks:
+        if c.id.startswith("conclusion_reading_") and c.verdict == "consistent":
+            m = re.search(r"read as (the cut of .+?) against", c.statement)
+            text = m.group(1) if m else c.statement
+            out.append(re.sub(r"\s+" + _SYMBOL_RE.pattern, "", text))
+    return out
 
 
 def claims_reference(results: Sequence[ClaimResult]) -> pd.DataFrame:
@@ -212,7 +288,7 @@ def assumptions_reference(table: pd.DataFrame) -> pd.DataFrame:
             "our reading": [
                 typeset(f"{v}: {r}") for v, r in zip(table["value"], table["reason"], strict=True)
             ],
-            "alternative and its effect": [typeset(e) for e in table["effect"]],
+            "alternative and its effect": [typeset(e).replace("/", SLASH) for e in table["effect"]],
         }
     )
 
@@ -226,7 +302,7 @@ def alternatives_overview(table: pd.DataFrame) -> pd.DataFrame:
     d1 = next(c for c in table.columns if c.startswith("change of Plan") and "cost" in c)
     return pd.DataFrame(
         {
-            "alternative": table["alternative"],
+            "alternative": table["alternative"].map(typeset),
             "savings 2 / 3 / 4 (%)": [
                 " / ".join(num(r[c]) for c in plans) for _, r in table.iterrows()
             ],
@@ -259,7 +335,7 @@ def parameters_reference(params: Params, section: str) -> pd.DataFrame:
     table = table[table["parameter"].str.startswith(f"{section}.")]
     return pd.DataFrame(
         {
-            "parameter": table["parameter"].str.split(".", n=1).str[1],
+            "parameter": table["parameter"].str.split(".", n=1).str[1].map(breakable),
             "value": [
                 _wrappable(f"{v} {u}" if u not in ("-", "") else v)
                 for v, u in zip(table["value"], table["unit"], strict=True)
@@ -271,7 +347,8 @@ def parameters_reference(params: Params, section: str) -> pd.DataFrame:
 
 def _wrappable(text: str) -> str:
     """Long values broken where a narrow column may wrap them (``a=1,b=2`` -> ``a = 1, b = 2``)."""
-    return typeset(text.replace("=", " = ").replace(",", ", ").replace(",  ", ", "))
+    text = text.replace("=", " = ").replace(",", ", ").replace(",  ", ", ")
+    return typeset(breakable(text).replace(".\u200b", "."))
 
 
 def phrase_counts(counts: Mapping[str, int]) -> str:

@@ -60,6 +60,7 @@ __all__ = [
     "nearest_fits",
     "paper_readings",
     "paper_savings",
+    "reading_label",
     "reading_overrides",
 ]
 
@@ -225,6 +226,37 @@ def nearest_fits(table: pd.DataFrame, axes: Sequence[str], n: int = 5) -> pd.Dat
     ok = table[(table["status"] == "ok") & table["fit_pp"].notna()]
     cols = [*axes, "saving_2", "saving_3", "saving_4", "ideal_saving", "fit_pp"]
     return ok.sort_values("fit_pp").head(n)[cols].reset_index(drop=True)
+
+
+#: Our reading of every axis of ``studies/paper_readings.yaml`` and how to name another value.
+_OURS: dict[str, tuple[Any, Callable[[Any], str]]] = {
+    "voltage_band": (0.07, lambda v: f"band ±{100 * v:.0f} %"),
+    "network.v_substation_pu": (1.05, lambda v: f"substation at {v:.2f} p.u."),
+    "dg_nameplate_peak": (False, lambda v: "DG peaks at its rating"),
+    "planning_ampacity_a": (None, lambda v: f"branches limited to {v:.0f} A"),
+    "no_reverse_flow": (False, lambda v: "no reverse flow"),
+    "stations": ("sections", lambda v: f"stations at the {v}"),
+    "economics.loss_price": ("tariff", lambda v: f"losses at the {v} price"),
+    "network.substation_p_min_kw": (0.0, lambda v: "export allowed"),
+}
+
+
+def _is_ours(axis: str, value: Any) -> bool:
+    ours = _OURS[axis][0]
+    if ours is None:
+        return value is None or (isinstance(value, float) and math.isnan(value))
+    return value == ours
+
+
+def reading_label(row: Mapping[str, Any]) -> str:
+    """The readings of a row of the search that differ from ours, in words (``"no reverse
+    flow, DG peaks at its rating"``), or ``"our readings"``."""
+    parts = [
+        name(row[axis])
+        for axis, (_, name) in _OURS.items()
+        if axis in row and not _is_ours(axis, row[axis])
+    ]
+    return ", ".join(parts) if parts else "our readings"
 
 
 def infeasible_share(table: pd.DataFrame) -> float:

@@ -20,7 +20,7 @@ def test_config_is_valid_and_registered() -> None:
     full = load_config(STUDY_DIR / "paper_readings.yaml", check=True)
     small = load_config(STUDY_DIR / "paper_readings.yaml", size="small")
     assert full.function.endswith(":paper_readings") and full.n_points == 384
-    assert 0 < small.n_points <= 8
+    assert 0 < small.n_points <= 4
     assert resolve_function("paper_readings")[1] is paper_readings
 
 

@@ -183,7 +183,7 @@ def plot_alternative_effects(table: pd.DataFrame) -> Figure:
     cols = [c for c in t.columns if c.startswith("change of Plan")]
     if len(cols) != 2:
         raise ValueError("table: expected the two 'change of Plan ...' columns")
-    fig, ax = plt.subplots(figsize=(COLUMN_IN, 0.3 * len(t) + 1.2))
+    fig, ax = plt.subplots(figsize=(COLUMN_IN, 0.28 * len(t) + 1.1))
     y = np.arange(len(t))
     labels = ("Plan 4's saving (pp)", "Plan 1's cost (%)")
     vals = np.column_stack([t[c].to_numpy(dtype=float) for c in cols])
@@ -233,7 +233,7 @@ def plot_calibration(
     (dash-dotted); bottom: the savings of Plans 2-4, with the paper's (dotted). Shaded: Plan 1
     infeasible.
     """
-    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(COLUMN_IN, 6.0), sharex=True)
+    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(COLUMN_IN, 4.3), sharex=True)
     plans = sorted(scan["plan"].unique())
     for n in plans:
         d = scan[scan["plan"] == n].sort_values("x")
@@ -252,9 +252,14 @@ def plot_calibration(
             a.axvspan(feasible_max, float(scan["x"].max()) + 1e-9, color="0.9", zorder=0)
     ax2.set_xlabel(xlabel)
     ax.set_ylabel("annual cost ($10^4$ RMB)")
-    ax.legend(frameon=False, fontsize=NOTE_PT + 1, ncol=2)
     ax2.set_ylabel("saving against Plan 1 (%)")
-    ax2.legend(frameon=False, fontsize=NOTE_PT + 1, ncol=3)
+    fig.legend(
+        *ax.get_legend_handles_labels(),
+        loc="outside upper center",
+        ncol=3,
+        frameon=False,
+        fontsize=NOTE_PT + 1,
+    )
     return fig
 
 
@@ -276,7 +281,7 @@ def plot_sop_use(result: PlanResult) -> Figure:
     if not sop:
         raise ValueError(f"{result.name} has no SOP")
     ties = list(result.sop_capacity_kva.items())
-    fig, axes = plt.subplots(len(ties), 1, figsize=(COLUMN_IN, 1.6 * len(ties) + 1.0), sharex=True)
+    fig, axes = plt.subplots(len(ties), 1, figsize=(COLUMN_IN, 1.15 * len(ties) + 0.9), sharex=True)
     axes = np.atleast_1d(axes)
     hours = np.arange(result.n_hours)
     for k, (ax, (tie, cap)) in enumerate(zip(axes, ties, strict=True)):
