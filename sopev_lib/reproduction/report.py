@@ -279,14 +279,16 @@ def claims_reference(results: Sequence[ClaimResult]) -> pd.DataFrame:
 
 
 # ----- assumptions and parameters ------------------------------------------------------------
-def assumptions_reference(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`.assumptions.assumption_table` in three columns: ``parameter``, ``our reading``
-    (value and reason) and ``alternative and its effect``; symbols typeset."""
+def assumptions_reference(table: pd.DataFrame, section: str = "") -> pd.DataFrame:
+    """:func:`.assumptions.assumption_table` in two columns: ``our reading`` (the parameter in
+    bold, without the ``section.`` prefix, its value and the reason) and ``alternative and its
+    effect``; symbols typeset."""
+    names = table["parameter"].str.removeprefix(f"{section}." if section else "")
     return pd.DataFrame(
         {
-            "parameter": table["parameter"],
             "our reading": [
-                typeset(f"{v}: {r}") for v, r in zip(table["value"], table["reason"], strict=True)
+                f"**{breakable(n)}** = " + typeset(f"{v}: {r}")
+                for n, v, r in zip(names, table["value"], table["reason"], strict=True)
             ],
             "alternative and its effect": [typeset(e).replace("/", SLASH) for e in table["effect"]],
         }
@@ -329,17 +331,19 @@ def flexibility_effects(
 
 
 def parameters_reference(params: Params, section: str) -> pd.DataFrame:
-    """The parameters of one section of ``data/params.yaml``: ``parameter`` (the field name),
-    ``value`` (with its unit) and ``source`` (kind and reason); symbols typeset."""
+    """The parameters of one section of ``data/params.yaml`` in two columns: ``parameter``
+    (the field name in bold, breakable in a narrow column, its value and unit) and ``source``
+    (kind and reason); symbols typeset."""
     table = provenance_table(params)
     table = table[table["parameter"].str.startswith(f"{section}.")]
+    names = table["parameter"].str.split(".", n=1).str[1]
+    values = [
+        _wrappable(f"{v} {u}" if u not in ("-", "") else v)
+        for v, u in zip(table["value"], table["unit"], strict=True)
+    ]
     return pd.DataFrame(
         {
-            "parameter": table["parameter"].str.split(".", n=1).str[1].map(breakable),
-            "value": [
-                _wrappable(f"{v} {u}" if u not in ("-", "") else v)
-                for v, u in zip(table["value"], table["unit"], strict=True)
-            ],
+            "parameter": [f"**{breakable(n)}** = {v}" for n, v in zip(names, values, strict=True)],
             "source": [typeset(s) for s in table["source"]],
         }
     )
