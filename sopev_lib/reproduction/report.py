@@ -211,7 +211,10 @@ def audit_reference(checks: Sequence[AuditCheck], topic: str | None = None) -> p
     for c in checks:
         if topic is not None and c.topic != topic:
             continue
-        diff = "–" if not np.isfinite(c.difference) else f"{c.difference:+.3g} (±{c.tolerance:.2g})"
+        d = c.difference
+        if np.isfinite(d) and abs(d) < 1e-9 * max(1.0, abs(c.reference)):
+            d = 0.0  # round-off of the arithmetic, not a difference
+        diff = "–" if not np.isfinite(d) else f"{d:+.3g} (±{c.tolerance:.2g})"
         verdict = c.verdict + (f": {c.note}" if c.note and c.verdict != "consistent" else "")
         rows.append(
             {

@@ -103,6 +103,8 @@ def test_audit_and_claims_tables(paper) -> None:
     ref = audit_reference(checks, "Table 5 vs Table 4")
     assert len(ref) == sum(c.topic == "Table 5 vs Table 4" for c in checks)
     assert not ref["check"].str.contains(r"\bC_SI\b").any()  # typeset
+    benefit = audit_reference(checks, "Table 4 benefit")
+    assert not benefit["difference"].str.contains("e-").any()  # no round-off shown
     assert len(audit_findings(checks)) == int(overview["fail"].sum())
     assert headline_readings(checks) == ["the cut of Plan 4's purchase cost (Table 5)"]
     claims = claims_reference(evaluate_claims(paper_outcome(paper), paper, variants=False))
