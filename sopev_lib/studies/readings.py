@@ -221,11 +221,15 @@ paper_readings.check = _check  # type: ignore[attr-defined]
 
 def nearest_fits(table: pd.DataFrame, axes: Sequence[str], n: int = 5) -> pd.DataFrame:
     """The ``n`` feasible combinations nearest to the paper's savings (smallest ``fit_pp``),
-    with their axis values, savings, ideal bound and fit; failed points and points with an
-    infeasible plan are left out."""
+    with their axis values, savings, ideal bound and fit; failed points, points with an
+    infeasible plan, and combinations that give the same results as a nearer one (they differ
+    only in a reading without effect, e.g. export where the feeder never exports) are left
+    out."""
     ok = table[(table["status"] == "ok") & table["fit_pp"].notna()]
     cols = [*axes, "saving_2", "saving_3", "saving_4", "ideal_saving", "fit_pp"]
-    return ok.sort_values("fit_pp").head(n)[cols].reset_index(drop=True)
+    ranked = ok.sort_values("fit_pp", kind="stable")
+    same = ranked[["saving_2", "saving_3", "saving_4", "ideal_saving"]].round(6).duplicated()
+    return ranked[~same].head(n)[cols].reset_index(drop=True)
 
 
 #: Our reading of every axis of ``studies/paper_readings.yaml`` and how to name another value.

@@ -46,10 +46,17 @@ def test_a_point_and_the_nearest_fit() -> None:
     assert row["saving_2"] <= row["ideal_saving"] + 1e-6  # the bound holds under the reading
     assert row["curtailed_pct_1"] > 0  # forbidding reverse flow curtails DG in Plan 1
     table = pd.DataFrame(
-        [
-            {"a": 1, "status": "ok", "fit_pp": 3.0, **{k: 0 for k in ("saving_2", "saving_3")}},
-            {"a": 2, "status": "ok", "fit_pp": 1.0, **{k: 0 for k in ("saving_2", "saving_3")}},
-            {"a": 3, "status": "ok", "fit_pp": np.nan, **{k: 0 for k in ("saving_2", "saving_3")}},
-        ]
-    ).assign(saving_4=0.0, ideal_saving=1.0)
+        {
+            "a": [1, 2, 3],
+            "status": "ok",
+            "fit_pp": [3.0, 1.0, np.nan],
+            "saving_2": [1.0, 2.0, 3.0],
+            "saving_3": 0.0,
+            "saving_4": 0.0,
+            "ideal_saving": 1.0,
+        }
+    )
     assert nearest_fits(table, ["a"], n=5)["a"].tolist() == [2, 1]
+    # a reading without effect gives the same results as a nearer combination: left out
+    same = pd.concat([table, table.iloc[[1]].assign(a=4)], ignore_index=True)
+    assert nearest_fits(same, ["a"], n=5)["a"].tolist() == [2, 1]
