@@ -1,6 +1,7 @@
 """The ``sopev`` command line.
 
-    sopev reproduce [--out DIR] [--plans 1 2 3 4] [--set KEY=VALUE ...] [--no-ac] [--no-stage2]
+    sopev reproduce [--out DIR] [--plans 1 2 3 4] [--set KEY=VALUE ...] [--preset NAME]
+                    [--no-ac] [--no-stage2]
 
 solves the paper's plans, verifies every solution, computes the flexibility indices of
 Eqs. (18)-(21) and the second stage of Section 4.2 (``sopev_lib.core.stage2``), writes the results
@@ -165,7 +166,7 @@ def _print_flexibility(rep: Reproduction) -> None:
 def _reproduce(args: argparse.Namespace) -> int:
     """``sopev reproduce``: check the inputs and the output folder, solve, write, report."""
     overrides = parse_overrides(args.set)
-    params = load_params(overrides=overrides)
+    params = load_params(overrides=overrides, preset=args.preset)
     stage = StagedFolder(args.out, allow_replace=is_results_folder)  # before the solve
     try:
         rep = run_reproduction(
@@ -176,7 +177,7 @@ def _reproduce(args: argparse.Namespace) -> int:
             args.out,
             rep.checks,
             extra=rep.extra,
-            meta={"overrides": overrides, "seconds": rep.seconds},
+            meta={"overrides": overrides, "preset": args.preset, "seconds": rep.seconds},
             staged=stage,
         )
     except BaseException:
@@ -331,6 +332,12 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="KEY=VALUE",
         help="override a parameter of data/params.yaml, e.g. network.v_min_pu=0.95",
+    )
+    rep.add_argument(
+        "--preset",
+        default=None,
+        metavar="NAME",
+        help="apply a preset of data/presets/ first, e.g. paper-evidence (--set wins)",
     )
     rep.add_argument("--no-ac", action="store_true", help="skip the AC power flow check")
     rep.add_argument(

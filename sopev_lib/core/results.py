@@ -70,7 +70,7 @@ class PlanResult:
         pairs = (
             (f"bus {b}", {"energy_kwh": float(e), "power_kw": float(p)})
             for b, e, p in zip(
-                self.inputs.station_buses,
+                self.inputs.ess_buses,
                 ess["energy_rating_kwh"],
                 ess["power_rating_kw"],
                 strict=True,
@@ -89,10 +89,13 @@ class PlanResult:
             key = {"p_dg_kw": "p_kw", "p_dg_avail_kw": "available_kw", "q_dg_kvar": "q_kvar"}
             np.add.at(out, self.inputs.dg_bus_index, dg[key[quantity]])
         elif quantity == "p_storage_kw":
-            for name in ("stations", "ess"):
+            for name, buses in (
+                ("stations", self.inputs.station_buses),
+                ("ess", self.inputs.ess_buses),
+            ):
                 dev = self.device(name)
                 if dev:
-                    np.add.at(out, f.indices_of(self.inputs.station_buses), dev["p_net_kw"])
+                    np.add.at(out, f.indices_of(buses), dev["p_net_kw"])
         elif quantity in ("p_sop_kw", "q_sop_kvar"):
             sop = self.device("sop")
             if sop:
@@ -180,21 +183,23 @@ class PlanResult:
         return self._long(names, {k: sop[k] for k in cols[2:]}, "tie")[cols]
 
     def storage(self) -> pd.DataFrame:
-        """hour, unit, bus, p_ch_kw, p_dis_kw, p_net_kw, energy_kwh (EV stations or ESS)."""
+        """hour, unit, bus, p_ch_kw, p_dis_kw, p_net_kw, energy_kwh (EV stations, then ESS)."""
         cols = ["hour", "unit", "bus", "p_ch_kw", "p_dis_kw", "p_net_kw", "energy_kwh"]
+        frames = []
         for name in ("stations", "ess"):
             dev = self.device(name)
             if dev:
+                buses = self.inputs.station_buses if name == "stations" else self.inputs.ess_buses
                 units = (
                     [e.name for e in self.inputs.envelopes]
                     if name == "stations"
-                    else [f"ESS {b}" for b in self.inputs.station_buses]
+                    else [f"ESS {b}" for b in buses]
                 )
                 df = self._long(np.array(units), {k: dev[k] for k in cols[3:]}, "unit")
-                bus_of = unique_dict(zip(units, self.inputs.station_buses, strict=True), "unit")
+                bus_of = unique_dict(zip(units, buses, strict=True), "unit")
                 df.insert(2, "bus", df["unit"].map(bus_of))
-                return df[cols]
-        return pd.DataFrame(columns=cols)
+                frames.append(df[cols])
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
 
     def substation(self) -> pd.DataFrame:
         """hour, p_kw, q_kvar, tariff_rmb_per_kwh."""
