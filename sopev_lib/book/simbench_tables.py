@@ -183,8 +183,9 @@ def ranking_phrase(summary: pd.DataFrame) -> str:
     )
 
 
-def value_phrase(value: pd.DataFrame) -> str:
-    """The largest out-of-sample saving of planning on K days over the mean day."""
+def value_phrase(value: pd.DataFrame, *, explain: bool = True) -> str:
+    """The largest out-of-sample saving of planning on K days over the mean day (with
+    ``explain``, why it is small when it is)."""
     k_rows = value[value["basis"].str.startswith("K")]
     if k_rows.empty:
         return "not measured (no K-day basis)"
@@ -200,7 +201,7 @@ def value_phrase(value: pd.DataFrame) -> str:
         + " on "
         + basis_label(best["basis"])
     )
-    if best["saving_pct"] < 0.5:
+    if explain and best["saving_pct"] < 0.5:
         text += (
             ": little, because the annual cost is flat around the optimal capacities (moving a "
             "capacity trades investment against losses almost one for one), as chapter 8 found "

@@ -36,19 +36,19 @@ OURS_COLOR = "0.15"
 SIMBENCH_COLOR = PALETTE[0]
 #: The curves compared, in panel order: attribute of the profiles and its axis label.
 CURVES = (
-    ("load_pu", "load (p.u. of nominal)"),
-    ("pv_pu", "PV (p.u. of rating)"),
-    ("wind_pu", "wind (p.u. of rating)"),
+    ("load_pu", "load (p.u.)"),
+    ("pv_pu", "PV (p.u.)"),
+    ("wind_pu", "wind (p.u.)"),
 )
 
 
 def plot_profile_sets(
     ours: Profiles, year: YearProfiles, *, spread: tuple[float, float] = (5.0, 95.0)
 ) -> Figure:
-    """The book's planning day beside SimBench's year: per curve (load, PV, wind, one panel
-    each) our 24 h curve, SimBench's mean day and the band of the year's days between the
-    ``spread`` percentiles, hour by hour."""
-    fig, axes = plt.subplots(3, 1, figsize=(COLUMN_IN, 4.5), sharex=True)
+    """The book's planning day beside SimBench's year: per curve (load per unit of the nominal
+    load, PV and wind per unit of rating; one panel each) our 24 h curve, SimBench's mean day
+    and the band of the year's days between the ``spread`` percentiles, hour by hour."""
+    fig, axes = plt.subplots(3, 1, figsize=(COLUMN_IN, 4.3), sharex=True)
     mean = year.mean_day()
     for ax, (attr, label) in zip(axes, CURVES, strict=True):
         days = getattr(year, attr)
@@ -168,7 +168,7 @@ def plot_simbench_feeder(
     sites bold red, EV stations green squares, PV and wind buses as dots sized by rating."""
     lay = feeder_layout(feeder)
     xy = lay.xy
-    fig, ax = plt.subplots(figsize=(COLUMN_IN, 3.3))
+    fig, ax = plt.subplots(figsize=(COLUMN_IN, 3.0))
     for f, t, kind in zip(feeder.from_idx, feeder.to_idx, feeder.branch_kind, strict=True):
         p, q = xy[f], xy[t]
         color, lw = ("0.05", 2.4) if kind == "trafo" else ("0.6", 1.0)
