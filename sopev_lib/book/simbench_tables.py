@@ -204,8 +204,7 @@ def value_phrase(value: pd.DataFrame, *, explain: bool = True) -> str:
     if explain and best["saving_pct"] < 0.5:
         text += (
             ": little, because the annual cost is flat around the optimal capacities (moving a "
-            "capacity trades investment against losses almost one for one), as chapter 8 found "
-            "on its synthetic year"
+            "capacity trades investment against losses almost one for one)"
         )
     return text
 
