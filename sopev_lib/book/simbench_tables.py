@@ -32,6 +32,7 @@ __all__ = [
     "ranking_phrase",
     "representative_days_table",
     "robustness_phrase",
+    "study_time_phrase",
     "value_phrase",
     "value_table",
     "verification_table",
@@ -228,6 +229,17 @@ def battery_phrase(results: Mapping[str, Mapping[int, PlanResult]]) -> str:
     if all(v < 1.0 for v in kwh.values()):
         return "no battery on any grid: on these days a battery does not pay"
     return listing(fmt(v, 0) + " kWh of batteries on `" + code + "`" for code, v in kwh.items())
+
+
+def study_time_phrase(source: str, meta: Mapping[str, object]) -> str:
+    """How long the year study took: read from a finished table, or computed by the page."""
+    seconds = fmt(float(meta.get("seconds") or 0.0), 0)
+    workers = int(meta.get("workers") or 0)
+    where = "in this kernel" if workers == 0 else "on " + str(workers) + " Dask workers"
+    if source == "full-size table":
+        earlier = "the year study's table was read, computed earlier by `sopev sweep` in "
+        return earlier + seconds + " s " + where
+    return "the year study took " + seconds + " s of it, " + where
 
 
 def feeder_summary(cases: Mapping[str, SimbenchCase], nets: Mapping[str, object]) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from sopev_lib.book.simbench_tables import (
     ranking_phrase,
     representative_days_table,
     robustness_phrase,
+    study_time_phrase,
     value_phrase,
     value_table,
     verification_table,
@@ -119,3 +120,10 @@ def test_days_table(members: list[int]) -> None:
     assert table.shape == (2, 5)
     assert list(table["days it stands for"]) == [str(m) for m in members]
     assert table.iloc[1]["wind (MWh)"] == "12.0"
+
+
+def test_study_time_phrase() -> None:
+    read = study_time_phrase("full-size table", {"seconds": 598.4, "workers": 2})
+    assert read.startswith("the year study's table was read") and "598 s on 2 Dask" in read
+    here = study_time_phrase("small, computed here", {"seconds": 12.0, "workers": 0})
+    assert here == "the year study took 12 s of it, in this kernel"
