@@ -232,13 +232,16 @@ def battery_phrase(results: Mapping[str, Mapping[int, PlanResult]]) -> str:
 
 
 def study_time_phrase(source: str, meta: Mapping[str, object]) -> str:
-    """How long the year study took: read from a finished table, or computed by the page."""
+    """How long the year study took: read from a finished table (``source`` and ``meta`` of
+    :func:`sopev_lib.studies.year.obtain_year_study`), or computed by the page."""
     seconds = fmt(float(meta.get("seconds") or 0.0), 0)
     workers = int(meta.get("workers") or 0)
     where = "in this kernel" if workers == 0 else "on " + str(workers) + " Dask workers"
     if source == "full-size table":
         earlier = "the year study's table was read, computed earlier by `sopev sweep` in "
         return earlier + seconds + " s " + where
+    if not meta.get("n_run"):
+        return "the year study's table was read from an earlier run with the same code"
     return "the year study took " + seconds + " s of it, " + where
 
 

@@ -125,5 +125,7 @@ def test_days_table(members: list[int]) -> None:
 def test_study_time_phrase() -> None:
     read = study_time_phrase("full-size table", {"seconds": 598.4, "workers": 2})
     assert read.startswith("the year study's table was read") and "598 s on 2 Dask" in read
-    here = study_time_phrase("small, computed here", {"seconds": 12.0, "workers": 0})
+    here = study_time_phrase("small, computed here", {"seconds": 12.0, "workers": 0, "n_run": 4})
     assert here == "the year study took 12 s of it, in this kernel"
+    again = study_time_phrase("small, computed earlier with this code", {"n_run": 0})
+    assert again.endswith("an earlier run with the same code")
