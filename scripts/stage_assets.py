@@ -274,6 +274,41 @@ def chapter_section(status: Mapping[str, Any] | None, src: Path, docs: list[str]
     return out
 
 
+#: Artifact of chapter 7: which size of each sweep study its figures come from.
+SENSITIVITY_ARTIFACT = "07_sensitivity"
+
+
+def studies_section(artifacts: Mapping[str, Any]) -> list[str]:
+    """Markdown of the sweep studies behind chapter 7: full-size tables of ``sopev sweep`` or
+    the small studies computed during the build (the chapter states the same)."""
+    studies = (artifacts.get(SENSITIVITY_ARTIFACT) or {}).get("studies")
+    out = ["## Studies behind chapter 7", ""]
+    if not isinstance(studies, Mapping) or not studies:
+        out += ["Chapter 7 was not part of this build (no record of its studies).", ""]
+        return out
+    sizes = sorted({str(rec.get("size", "unknown")) for rec in studies.values()})
+    out += [
+        "The sensitivity and robustness figures of this build come from the "
+        f"**{' and '.join(sizes)}** studies: the full ones are the tables of "
+        "`sopev sweep studies/*.yaml`, the small ones are computed by the chapter when those "
+        "tables are missing or were computed with other code.",
+        "",
+    ]
+    rows = [
+        [
+            f"`{name}`",
+            cell_text(rec.get("size")),
+            cell_text(rec.get("points")),
+            cell_text(rec.get("failed_rows")),
+            cell_text(rec.get("source")),
+        ]
+        for name, rec in studies.items()
+    ]
+    header = ["Study", "Size", "Points", "Failed rows", "Source"]
+    out += [wrapping_table(md_table(header, rows, "llrrl")), ""]
+    return out
+
+
 def versions_section(status: Mapping[str, Any] | None) -> list[str]:
     """Markdown of the software versions table."""
     recorded = dict((status or {}).get("versions") or {})
@@ -526,6 +561,7 @@ def status_markdown(src: Path, build_dir: Path) -> str:
         "",
     ]
     lines += chapter_section(status, src, docs)
+    lines += studies_section(artifacts)
     lines += versions_section(status)
     lines += planning_section(artifacts)
     lines += artifacts_section(artifacts, artifact_links)

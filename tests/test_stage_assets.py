@@ -186,3 +186,19 @@ def test_large_artifact_is_shown_as_text_not_broken_json() -> None:
     assert any("truncated" in line for line in lines)
     small = stage_assets.generic_artifact("small", {"rows": [1, 2, 3]})
     assert "```json" in small or any("|" in line for line in small)
+
+
+def test_status_page_says_which_studies_chapter_7_used(tmp_path: Path) -> None:
+    studies = {
+        "studies": {
+            "robustness": {"size": "small", "points": 8, "failed_rows": 0, "source": "small"},
+            "sens_dg": {"size": "full", "points": 16, "failed_rows": 1, "source": "full table"},
+        }
+    }
+    src, build = staged(tmp_path, {"07_sensitivity": studies})
+    page = stage_assets.status_markdown(src, build)
+    assert "## Studies behind chapter 7" in page
+    assert "**full and small** studies" in page
+    assert "| `robustness` | small | 8 | 0 | small |" in page
+    src2, build2 = staged(tmp_path / "none")
+    assert "Chapter 7 was not part of this build" in stage_assets.status_markdown(src2, build2)
