@@ -17,10 +17,12 @@ import seaborn as sns
 
 __all__ = [
     "COLUMN_IN",
+    "LABEL_PT",
     "MIN_FONT_PT",
     "PALETTE",
     "PEAK_SHADE",
     "PLAN_COLORS",
+    "SMALL_PT",
     "TIE_COLORS",
     "band",
     "book_style",
@@ -28,6 +30,7 @@ __all__ = [
     "hour_axis",
     "illegible_texts",
     "plan_color",
+    "set_fonts",
     "shade_hours",
     "step",
 ]
@@ -130,3 +133,19 @@ def illegible_texts(fig: mpl.figure.Figure, min_pt: float = MIN_FONT_PT) -> list
         if pt < min_pt - 1e-6:
             small.append(f"{label[:40]!r}: {pt:.1f} pt")
     return small
+
+
+#: Font sizes (pt) of a figure drawn :data:`COLUMN_IN` wide: ticks, legends and notes; axis
+#: labels and titles. Both show at 9 pt or more in the book (:func:`displayed_pt`).
+SMALL_PT, LABEL_PT = 8.5, 9.5
+
+
+def set_fonts(*axes: plt.Axes, titles: bool = False) -> None:
+    """Tick labels at :data:`SMALL_PT`, axis labels (and, with ``titles``, titles) at
+    :data:`LABEL_PT`."""
+    for ax in axes:
+        ax.tick_params(labelsize=SMALL_PT)
+        ax.xaxis.label.set_size(LABEL_PT)
+        ax.yaxis.label.set_size(LABEL_PT)
+        if titles:
+            ax.title.set_size(LABEL_PT)

@@ -176,13 +176,20 @@ def from_pandapower(net: Any, *, name: str | None = None, base_kva: float = 1000
     )
 
 
-def _check_supported(net: Any) -> pd.DataFrame:
-    """The one in-service external grid; ``ValueError`` for what the conversion cannot take."""
+def _external_grid(net: Any) -> pd.DataFrame:
+    """The one in-service external grid; ``ValueError`` for none, several, or a three-winding
+    transformer (which no conversion takes)."""
     ext = net.ext_grid[net.ext_grid.in_service]
     if len(ext) != 1:
         raise ValueError(f"expected one in-service external grid, found {len(ext)}")
     if len(net.trafo3w) and net.trafo3w.in_service.any():
         raise ValueError("three-winding transformers are not supported")
+    return ext
+
+
+def _check_supported(net: Any) -> pd.DataFrame:
+    """The one in-service external grid; ``ValueError`` for what the conversion cannot take."""
+    ext = _external_grid(net)
     sw = net.switch
     bus_switch = sw[(sw.et == "b") & sw.closed]
     if len(bus_switch):

@@ -19,7 +19,12 @@ import numpy as np
 import pandas as pd
 
 from sopev_lib.system.feeder import Feeder
-from sopev_lib.system.grids import _line_rows, _per_bus, _shunts
+from sopev_lib.system.grids import (
+    _external_grid,
+    _line_rows,
+    _per_bus,
+    _shunts,
+)
 
 __all__ = ["SwitchedNet", "from_pandapower_switched"]
 
@@ -153,11 +158,7 @@ def _bus_table(
 
 def _check_switched(net: Any) -> pd.DataFrame:
     """The one in-service external grid; ``ValueError`` for what the conversion cannot take."""
-    ext = net.ext_grid[net.ext_grid.in_service]
-    if len(ext) != 1:
-        raise ValueError(f"expected one in-service external grid, found {len(ext)}")
-    if len(net.trafo3w) and net.trafo3w.in_service.any():
-        raise ValueError("three-winding transformers are not supported")
+    ext = _external_grid(net)
     sw = net.switch
     bad = sw[(sw.et == "b") & sw.closed & (sw.z_ohm > 0)] if "z_ohm" in sw else sw.iloc[:0]
     if len(bad):

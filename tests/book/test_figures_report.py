@@ -13,7 +13,6 @@ from matplotlib.patches import Rectangle
 from sopev_lib.book.figures.report import (
     plot_alternative_effects,
     plot_calibration,
-    plot_disaggregation,
     plot_relative_differences,
     plot_savings,
     plot_sop_cost_audit,
@@ -153,17 +152,3 @@ def test_sop_use(rep) -> None:
     check(fig)
     with pytest.raises(ValueError, match="no SOP"):
         plot_sop_use(rep.results[1])
-
-
-def test_disaggregation() -> None:
-    sched = np.r_[np.zeros(18), np.full(6, 2000.0)]
-    real = np.r_[np.zeros(18), np.full(6, 1500.0)]
-    case = SimpleNamespace(schedule_kw=sched, realised_kw=real)
-    fig = plot_disaggregation({"station 1 (bus 2)": case, "station 2 (bus 19)": case})
-    assert len(fig.axes) == 2
-    ax = fig.axes[0]
-    assert [b.get_height() for b in bars(ax)] == pytest.approx((sched / 1e3).tolist())
-    line = ax.get_lines()[0]
-    assert line.get_ydata()[-2] == pytest.approx(1.5)  # the realised MW, drawn as steps
-    legible(fig)
-    plt.close(fig)

@@ -23,7 +23,16 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
-from sopev_lib.book.style import COLUMN_IN, MIN_FONT_PT, PALETTE, displayed_pt, step
+from sopev_lib.book.style import (
+    COLUMN_IN,
+    LABEL_PT,
+    MIN_FONT_PT,
+    PALETTE,
+    SMALL_PT,
+    displayed_pt,
+    set_fonts,
+    step,
+)
 from sopev_lib.system.feeder import Feeder
 
 __all__ = [
@@ -463,19 +472,6 @@ def _feeder_legend(fig: Figure, geo: _Geometry, *, has_sop: bool) -> None:
     )
 
 
-#: Font sizes (pt) of the line plots, drawn :data:`COLUMN_IN` wide: ticks, legends and notes;
-#: axis labels. Both show at 9 pt or more in the book.
-_SMALL, _LABEL = 8.5, 9.5
-
-
-def _fonts(*axes: plt.Axes) -> None:
-    """Tick labels at :data:`_SMALL`, axis labels at :data:`_LABEL`."""
-    for ax in axes:
-        ax.tick_params(labelsize=_SMALL)
-        ax.xaxis.label.set_size(_LABEL)
-        ax.yaxis.label.set_size(_LABEL)
-
-
 def plot_voltage_profile(
     feeder: Feeder,
     v_pu: np.ndarray,
@@ -517,7 +513,7 @@ def plot_voltage_profile(
         textcoords="offset points",
         ha="right",
         va="bottom",
-        fontsize=_SMALL,
+        fontsize=SMALL_PT,
         arrowprops={"arrowstyle": "->", "lw": 0.8, "color": "0.2"},
     )
     lo = min(v.min(), v_min_pu if v_min_pu is not None else v.min())
@@ -525,17 +521,17 @@ def plot_voltage_profile(
     for lim, name, va in ((v_min_pu, "$V_{min}$", "bottom"), (v_max_pu, "$V_{max}$", "top")):
         if lim is not None and lo - 0.02 <= lim <= hi + 0.02:
             ax.axhline(lim, color="0.3", ls="--", lw=1.0)
-            ax.text(feeder.bus.min(), lim, f" {name} = {lim:g} p.u.", va=va, fontsize=_SMALL)
+            ax.text(feeder.bus.min(), lim, f" {name} = {lim:g} p.u.", va=va, fontsize=SMALL_PT)
     ax.set_ylim(lo - 0.012, hi + 0.006)
     ax.set_xlim(feeder.bus.min() - 0.7, feeder.bus.max() + 0.7)
     every = max(1, int(np.ceil(feeder.n_bus / 17)))  # about 17 tick labels fit the width
     ax.set_xticks(feeder.bus[::every])
     ax.set_xlabel("bus")
     ax.set_ylabel("voltage (p.u.)")
-    ax.legend(fontsize=_SMALL, loc="upper right")
-    _fonts(ax)
+    ax.legend(fontsize=SMALL_PT, loc="upper right")
+    set_fonts(ax)
     if title:
-        ax.set_title(title, fontsize=_LABEL)
+        ax.set_title(title, fontsize=LABEL_PT)
     return fig
 
 
@@ -572,7 +568,7 @@ def plot_daily_profiles(
     ax.set_ylabel("power (kW)")
     top = max(float(np.max(load_kw)), float(np.max(pv + wind)))
     ax.set_ylim(0, 1.25 * top)  # headroom for the legend
-    ax.legend(fontsize=_SMALL, ncol=2, loc="upper left")
+    ax.legend(fontsize=SMALL_PT, ncol=2, loc="upper left")
     for h, period in zip(hours, list(tariff_period), strict=True):
         ax2.axvspan(h, h + 1, color=PERIOD_COLORS.get(period, "0.9"), alpha=0.25, lw=0)
     step(ax2, np.asarray(tariff_rmb_per_kwh), color=LINE_COLOR, lw=1.8)
@@ -580,14 +576,14 @@ def plot_daily_profiles(
     ax2.set_ylim(0, float(np.max(tariff_rmb_per_kwh)) * 1.45)
     ax2.legend(
         handles=[Patch(color=PERIOD_COLORS[p], alpha=0.35, label=p) for p in PERIOD_COLORS],
-        fontsize=_SMALL,
+        fontsize=SMALL_PT,
         ncol=3,
         loc="upper left",
     )
     ax2.set_xlabel("hour of day")
     ax2.set_xlim(hours[0], hours[-1] + 1)
     ax2.set_xticks(np.arange(hours[0], hours[-1] + 2, 3))
-    _fonts(ax, ax2)
+    set_fonts(ax, ax2)
     return fig
 
 
@@ -624,15 +620,17 @@ def plot_daily_power_flow(
     if v_limits is not None:
         for lim, name in zip(v_limits, ("$V_{min}$", "$V_{max}$"), strict=True):
             ax_v.axhline(lim, color="0.3", ls="--", lw=1.0)
-            ax_v.text(hours[0] + 0.3, lim, f"{name} = {lim:g}", va="bottom", fontsize=_SMALL)
+            ax_v.text(hours[0] + 0.3, lim, f"{name} = {lim:g}", va="bottom", fontsize=SMALL_PT)
             lo, hi = min(lo, lim), max(hi, lim)
     ax_v.set_ylim(lo - 0.012, hi + 0.02)  # room for the limits' labels above their lines
     ax_v.set_ylabel("voltage (p.u.)")
-    ax_v.legend(fontsize=_SMALL, loc="lower right", bbox_to_anchor=(1.0, 0.12), ncol=2)
+    ax_v.legend(fontsize=SMALL_PT, loc="lower right", bbox_to_anchor=(1.0, 0.12), ncol=2)
     step(ax_p, np.asarray(p_substation_kw), color=LINE_COLOR, lw=2.0)
     if p_substation_min_kw is not None:
         ax_p.axhline(p_substation_min_kw, color="0.3", ls="--", lw=1.0)
-        ax_p.text(hours[0] + 0.3, p_substation_min_kw, "lower limit", va="bottom", fontsize=_SMALL)
+        ax_p.text(
+            hours[0] + 0.3, p_substation_min_kw, "lower limit", va="bottom", fontsize=SMALL_PT
+        )
     ax_p.set_ylabel("import (kW)")
     ax_p.set_ylim(bottom=min(0.0, float(np.min(p_substation_kw)) * 1.1))
     step(ax_l, np.asarray(loss_kw), color=PALETTE[4], lw=2.0)
@@ -641,5 +639,5 @@ def plot_daily_power_flow(
     ax_l.set_xlabel("hour of day")
     ax_l.set_xlim(hours[0], hours[-1] + 1)
     ax_l.set_xticks(np.arange(hours[0], hours[-1] + 2, 3))
-    _fonts(*axes)
+    set_fonts(*axes)
     return fig

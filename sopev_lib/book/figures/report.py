@@ -20,12 +20,10 @@ from matplotlib.figure import Figure
 
 from sopev_lib.book.style import COLUMN_IN, PALETTE, TIE_COLORS, hour_axis, plan_color, step
 from sopev_lib.core.results import PlanResult
-from sopev_lib.verify.disaggregate import Disaggregation
 
 __all__ = [
     "plot_alternative_effects",
     "plot_calibration",
-    "plot_disaggregation",
     "plot_relative_differences",
     "plot_savings",
     "plot_sop_cost_audit",
@@ -294,36 +292,5 @@ def plot_sop_use(result: PlanResult) -> Figure:
         ax.set_ylabel(tie)
         hour_axis(ax, result.n_hours, label=ax is axes[-1])
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncol=2, frameon=False)
-    return fig
-
-
-def plot_disaggregation(cases: Mapping[str, Disaggregation]) -> Figure:
-    """Per station: the aggregate schedule (bars, MW, + = charging) against what the individual
-    vehicles realise (line), one panel each."""
-    n = len(cases)
-    fig, axes = plt.subplots(n, 1, figsize=(COLUMN_IN, 1.5 * n + 1.0), sharex=True, squeeze=False)
-    for ax, (label, res) in zip(axes[:, 0], cases.items(), strict=True):
-        x = np.arange(len(res.schedule_kw))
-        ax.bar(
-            x + 0.5,
-            res.schedule_kw / 1e3,
-            width=0.9,
-            color=PALETTE[0],
-            alpha=0.5,
-            label="aggregate schedule",
-        )
-        step(
-            ax,
-            res.realised_kw / 1e3,
-            color=PALETTE[3],
-            linewidth=1.6,
-            label="realised by the vehicles",
-        )
-        ax.axhline(0.0, color="0.3", linewidth=0.6)
-        ax.set_ylabel("MW")
-        ax.set_title(label, fontsize=NOTE_PT + 1, loc="left")
-        hour_axis(ax, len(x), label=ax is axes[-1, 0])
-    handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside upper center", ncol=2, frameon=False)
     return fig

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sopev_lib.book.style import COLUMN_IN, PALETTE, TIE_COLORS, hour_axis
+from sopev_lib.book.style import COLUMN_IN, PALETTE, SMALL_PT, TIE_COLORS, hour_axis, set_fonts
 from sopev_lib.core.model.sop import sop_transfers
 
 __all__ = [
@@ -27,17 +27,6 @@ __all__ = [
     "plot_sop_losses",
     "plot_tie_sensitivity",
 ]
-
-#: Font sizes (pt) at the column width: ticks, legends and notes; axis labels and titles.
-_SMALL, _LABEL = 8.5, 9.5
-
-
-def _fonts(*axes: plt.Axes) -> None:
-    for ax in axes:
-        ax.tick_params(labelsize=_SMALL)
-        ax.xaxis.label.set_size(_LABEL)
-        ax.yaxis.label.set_size(_LABEL)
-        ax.title.set_size(_LABEL)
 
 
 def _installed(capacity_kva: Mapping[str, float], min_capacity_kva: float) -> list[str]:
@@ -87,12 +76,12 @@ def plot_sop_capability(
     ax.set_ylabel("$Q / S$  (+ drawn)")
     ax.legend(
         handles=handles,
-        fontsize=_SMALL,
+        fontsize=SMALL_PT,
         loc="upper left",
         bbox_to_anchor=(1.03, 1.0),
         frameon=False,
     )
-    _fonts(ax)
+    set_fonts(ax, titles=True)
     return fig
 
 
@@ -144,8 +133,8 @@ def plot_sop_losses(
         ax.set_xlim(left=0)
         ax.set_ylim(bottom=0)
     handles, labels = ax_d.get_legend_handles_labels()
-    fig.legend(handles, labels, fontsize=_SMALL, loc="outside upper center", ncol=len(labels))
-    _fonts(ax_d, ax_l)
+    fig.legend(handles, labels, fontsize=SMALL_PT, loc="outside upper center", ncol=len(labels))
+    set_fonts(ax_d, ax_l, titles=True)
     return fig
 
 
@@ -199,14 +188,14 @@ def plot_tie_sensitivity(
     ]
     labels += ["analytic", "finite difference"]
     ax.legend(
-        handles, labels, fontsize=_SMALL, ncol=1, loc="upper left", bbox_to_anchor=(1.01, 1.0)
+        handles, labels, fontsize=SMALL_PT, ncol=1, loc="upper left", bbox_to_anchor=(1.01, 1.0)
     )
     hour_axis(ax, n_hours)
     ax.set_ylabel("$s_t$ (kW per kW)")
     ax.set_ylim(bottom=0)
     ax.set_title("(a) loss sensitivity per hour, Plan 1's operating point", loc="left")
     _ranking_bars(ax2, ranking, ties, colors, highlight)
-    _fonts(ax, ax2)
+    set_fonts(ax, ax2, titles=True)
     return fig
 
 
@@ -247,7 +236,7 @@ def _ranking_bars(
             for m in range(len(methods))
         ],
         labels=[m.replace("_", " ") for m in methods],
-        fontsize=_SMALL,
+        fontsize=SMALL_PT,
         loc="upper right",
     )
 
@@ -291,7 +280,7 @@ def plot_capacity_sweep(
         f" cost of a kVA:\n {annual_cost_per_kva_rmb:.1f} RMB",
         ha="left",
         va="top",
-        fontsize=_SMALL,
+        fontsize=SMALL_PT,
     )
     mv = sweep["marginal_value_rmb_per_kva"].to_numpy(dtype=float)
     if np.all(mv > 0):
@@ -312,6 +301,6 @@ def plot_capacity_sweep(
     if chosen_kva:
         handles.append(Line2D([], [], color="0.3", ls=":", lw=1.2))
         labels.append("Plan 2's size")
-    fig.legend(handles, labels, fontsize=_SMALL, loc="outside lower center", ncol=len(labels))
-    _fonts(*axes.ravel())
+    fig.legend(handles, labels, fontsize=SMALL_PT, loc="outside lower center", ncol=len(labels))
+    set_fonts(*axes.ravel(), titles=True)
     return fig
