@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
