@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from sopev_lib.core.inputs import PlanInputs, prepare_inputs, with_overrides
+from sopev_lib.core.model import PlanningModel
 from sopev_lib.core.plans import build_model, plan_spec
 from sopev_lib.core.results import PlanResult
 from sopev_lib.core.storage import StorageEnvelope
@@ -55,11 +56,13 @@ from sopev_lib.system.feeder import Feeder, tie_name
 from sopev_lib.system.grids import load_feeder
 from sopev_lib.system.params import Params, load_params
 from sopev_lib.system.paths import data_dir
+from sopev_lib.verify.checks import verify
+from sopev_lib.verify.solve import SolveSettings, solve_verified
 
 __all__ = [
     "EN50160_LIMITS_PU",
     "IEEE33_DG_SHARE",
-    "REFINEMENT",
+    "REPEAT_BUDGET_S",
     "SOP_SHARE",
     "FeederCase",
     "choose_sop_sites",
@@ -70,6 +73,7 @@ __all__ = [
     "fit_exponent",
     "ieee33_copies",
     "ieee33_copies_case",
+    "is_verified",
     "scaling_study",
     "solve_once",
     "station_sites",
@@ -88,8 +92,8 @@ EN50160_LIMITS_PU = (0.90, 1.10)
 #: Factor of the substation limits over the peak load (the limits must not bind).
 SUBSTATION_HEADROOM = 10.0
 
-#: Clarabel's iterative refinement tolerances for :func:`solve_once` (defaults 1e-13, 1e-12).
-REFINEMENT = {"iterative_refinement_reltol": 1e-10, "iterative_refinement_abstol": 1e-10}
+#: :func:`scaling_study` solves a size again while its solves so far took less than this (s).
+REPEAT_BUDGET_S = 2.0
 
 #: Buses per copy of the IEEE 33 feeder besides the shared substation.
 _COPY_BUSES = 32
@@ -466,8 +470,9 @@ def solve_once(
     *,
     fixed_sop_kva: dict[str, float] | None = None,
     soft_voltage_penalty: float | None = None,
+    ac: bool = False,
 ) -> PlanResult:
-    """Build and solve a plan once, compiling with the parameters' current values.
+    """Build, solve and verify a plan, compiling with the parameters' current values.
 
     cvxpy's DPP compilation (what lets :class:`~sopev_lib.core.plans.ModelCache` re-solve without
     recompiling) keeps a tensor whose width grows with variables x parameter entries; its
@@ -475,16 +480,41 @@ def solve_once(
     feeder size (measured: 17 s at 257 buses, out of memory at 993). A model solved once does
     not need DPP: this compiles with ``ignore_dpp=True``, linear in size.
 
-    Clarabel runs with the book's tolerances (``SOLVER_OPTIONS``) and :data:`REFINEMENT`: its
-    iterative refinement of each linear solve stops at 1e-10 instead of 1e-13. That takes a
-    fifth to a third off the solve time of the 1000-bus model with the same iterations and
-    the same objective to 1e-11 (measured); the solutions are verified in chapter 8.
+    The solve goes through :func:`~sopev_lib.verify.solve.solve_verified`: ``SOLVER_OPTIONS``
+    first, the retries of ``RETRY_OPTIONS`` if the solve is inaccurate or fails a check, the
+    conservative upper voltage limit if the relaxation is inexact. ``result.checks`` holds the
+    verification (``Verification.as_dict()``) and ``outcome`` ("verified", "repaired" or
+    "failed": a failed plan must not be reported as a number), ``attempts`` and
+    ``lower_bound`` (10^4 RMB/yr). ``ac``: include the AC power-flow check (seconds per 24 h).
     """
-    model = build_model(
-        plan, inputs, fixed_sop_kva=fixed_sop_kva, soft_voltage_penalty=soft_voltage_penalty
-    )
-    solution = model.solve(ignore_dpp=True, **REFINEMENT)
-    return PlanResult(spec=plan_spec(plan), inputs=inputs, solution=solution)
+    models: dict[str, PlanningModel] = {}
+
+    def solve(settings: SolveSettings) -> PlanResult:
+        upper = settings.voltage_upper
+        if upper not in models:
+            models[upper] = build_model(
+                plan,
+                inputs,
+                fixed_sop_kva=fixed_sop_kva,
+                soft_voltage_penalty=soft_voltage_penalty,
+                voltage_upper=upper,
+            )
+        solution = models[upper].solve(ignore_dpp=True, **settings.options)
+        return PlanResult(spec=plan_spec(plan), inputs=inputs, solution=solution)
+
+    solved = solve_verified(solve, ac=ac)
+    checks = {
+        **solved.check.as_dict(),
+        "outcome": solved.outcome,
+        "attempts": len(solved.attempts),
+        "lower_bound": solved.lower_bound,
+    }
+    return replace(solved.result, checks=checks)
+
+
+def is_verified(result: PlanResult) -> bool:
+    """Whether a result of :func:`solve_once` ended optimal and verified (or repaired)."""
+    return result.checks.get("outcome") in ("verified", "repaired")
 
 
 def fit_exponent(size: Sequence[float], seconds: Sequence[float]) -> float:
@@ -496,22 +526,47 @@ def fit_exponent(size: Sequence[float], seconds: Sequence[float]) -> float:
     return float(np.polyfit(x, y, 1)[0])
 
 
+def _timed_solves(
+    plan: int, inputs: PlanInputs, repeats: int, budget_s: float
+) -> tuple[list[tuple[float, ...]], PlanResult]:
+    """Build and solve Plan ``plan`` (one compile each, ``SOLVER_OPTIONS``, no retry) until
+    ``repeats`` solves or ``budget_s`` seconds of them; per solve (build, compile, solve, wall,
+    CPU) in seconds, and the last result."""
+    runs: list[tuple[float, ...]] = []
+    while len(runs) < repeats and sum(r[3] for r in runs) < budget_s:
+        t0, c0 = time.perf_counter(), time.process_time()
+        solution = build_model(plan, inputs).solve(ignore_dpp=True)
+        result = PlanResult(spec=plan_spec(plan), inputs=inputs, solution=solution)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        info = solution.info
+        runs.append((info.build_time_s, info.compile_time_s, info.solve_time_s, wall, cpu))
+    return runs, result
+
+
 def scaling_study(
     copies: Sequence[int] = (1, 2, 4, 8, 16, 31),
     *,
     plan: int = 4,
     repeats: int = 3,
+    budget_s: float = REPEAT_BUDGET_S,
     base: Params | None = None,
 ) -> pd.DataFrame:
-    """Time the planning model on :func:`ieee33_copies` of each size (medians of ``repeats``).
+    """Time the planning model on :func:`ieee33_copies` of each size (medians of the solves).
+
+    Repeats buy accuracy only where one solve is short against the machine's noise: a size is
+    solved again (up to ``repeats`` times) while its solves so far took less than ``budget_s``
+    seconds in all, so the small models get ``repeats`` solves and the 993-bus model one.
 
     Columns: ``copies``, ``buses``, ``hours``, ``variables``, ``inputs_s`` (building the feeder
     case and plan inputs, once), ``build_s`` (cvxpy expressions of :class:`PlanningModel`),
     ``compile_s`` (cvxpy to solver data), ``solve_s`` (Clarabel's own solve time), ``end_to_end_s``
     (build + compile + solve + reading the solution back), ``end_to_end_cpu_s`` (the same in
     CPU time of this process: on a shared machine, the wall time it would take alone, as the
-    solver is single-threaded), ``overhead_ratio``
-    ((build + compile) / solve), ``iterations``, ``objective`` (10^4 RMB per year).
+    solver is single-threaded), ``overhead_ratio`` ((build + compile) / solve), ``iterations``,
+    ``solves`` (how many were timed), ``status`` (of the timed solves), ``outcome``
+    ("verified": optimal and verified as timed; "retried" / "repaired": verified after
+    :func:`solve_once`'s retries, which are not timed; "failed") and ``objective`` (10^4 RMB per
+    year, of the verified plan; NaN if it failed).
     """
     from sopev_lib.core.ev.envelopes import planning_envelopes
 
@@ -525,14 +580,15 @@ def scaling_study(
         case = ieee33_copies_case(int(k), base, envelopes=one)
         inputs = case.inputs()
         inputs_s = time.perf_counter() - start
-        runs = []
-        for _ in range(repeats):
-            t0, c0 = time.perf_counter(), time.process_time()
-            res = solve_once(plan, inputs)
-            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-            info = res.solution.info
-            runs.append((info.build_time_s, info.compile_time_s, info.solve_time_s, wall, cpu))
+        runs, res = _timed_solves(plan, inputs, repeats, budget_s)
         med = np.median(np.array(runs), axis=0)
+        info = res.solution.info
+        outcome, objective = "verified", res.objective
+        if info.status != "optimal" or not verify(res, ac=False).passed:
+            again = solve_once(plan, inputs)  # the ladder, untimed
+            outcome = "failed" if not is_verified(again) else again.checks["outcome"]
+            outcome = "retried" if outcome == "verified" else outcome
+            objective = again.objective if is_verified(again) else float("nan")
         rows.append(
             {
                 "copies": int(k),
@@ -547,7 +603,10 @@ def scaling_study(
                 "end_to_end_cpu_s": med[4],
                 "overhead_ratio": (med[0] + med[1]) / med[2],
                 "iterations": info.iterations,
-                "objective": res.objective,
+                "solves": len(runs),
+                "status": info.status,
+                "outcome": outcome,
+                "objective": objective,
             }
         )
     return pd.DataFrame(rows)

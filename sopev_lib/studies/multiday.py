@@ -57,11 +57,12 @@ from sopev_lib.core.inputs import PlanInputs, prepare_inputs
 from sopev_lib.core.plans import plan_spec
 from sopev_lib.core.results import PlanResult
 from sopev_lib.core.storage import HOURLY_FIELDS, StorageEnvelope
-from sopev_lib.studies.feeders import solve_once
+from sopev_lib.studies.feeders import is_verified, solve_once
 from sopev_lib.system.feeder import Feeder
 from sopev_lib.system.grids import load_feeder
 from sopev_lib.system.params import Params
 from sopev_lib.system.profiles import Profiles, load_profiles
+from sopev_lib.verify.checks import verify
 
 __all__ = [
     "FEATURES",
@@ -434,7 +435,10 @@ def plan_multiday(
     """Solve a plan over the days of ``inputs`` (one SOCP; SOP capacity shared by all days).
 
     With ``fixed_sop_kva`` the SOP capacities are given (kVA per site) and only the dispatch is
-    optimised: the cost of those sizes on these days.
+    optimised: the cost of those sizes on these days. Solved and verified (cone gap, SOP losses,
+    storage; no AC power flow over the K days) by
+    :func:`~sopev_lib.studies.feeders.solve_once`: ``result.checks["outcome"]`` says whether it
+    verified.
     """
     return solve_once(plan, inputs, fixed_sop_kva=fixed_sop_kva)
 
@@ -449,7 +453,7 @@ class MultiDayStudy:
         single: the single-day plan (expected day), sizes S_1.
         multi: the K-day plan, sizes S_K.
         single_on_days: the K days dispatched with S_1 fixed.
-        seconds: wall times of the three solves (s).
+        seconds: wall times of the three solves (s), verification and any retries included.
     """
 
     plan: int
@@ -460,25 +464,38 @@ class MultiDayStudy:
     seconds: dict[str, float]
 
     @property
+    def verified(self) -> bool:
+        """All three solves ended optimal and verified (:func:`solve_once`'s ``outcome``)."""
+        return all(is_verified(r) for r in (self.single, self.multi, self.single_on_days))
+
+    @property
     def value_of_planning(self) -> float:
-        """Annual cost of S_1 on the K days minus that of the K-day plan (10^4 RMB/yr)."""
+        """Annual cost of S_1 on the K days minus that of the K-day plan (10^4 RMB/yr); NaN
+        unless every solve verified."""
+        if not self.verified:
+            return float("nan")
         return self.single_on_days.objective - self.multi.objective
 
-    def summary(self) -> dict[str, float | int]:
-        """Sizes (kVA), annual costs (10^4 RMB per year) and solve times (s)."""
-        s1 = sum(self.single.sop_capacity_kva.values())
-        sk = sum(self.multi.sop_capacity_kva.values())
+    def summary(self) -> dict[str, float | int | str]:
+        """Sizes (kVA), annual costs (10^4 RMB per year) and solve times (s); the sizes and
+        costs of a solve that did not verify are NaN (``outcome`` names the failed solves)."""
+        solves = {"single": self.single, "multi": self.multi, "on days": self.single_on_days}
+        ok = {name: r if is_verified(r) else None for name, r in solves.items()}
+        failed = [name for name, r in ok.items() if r is None]
+        single, multi, fixed = ok.values()
+        nan = float("nan")
         info = self.multi.solution.info
         return {
             "K": self.days.k,
             "hours": self.multi.n_hours,
-            "sop_single_kva": s1,
-            "sop_multi_kva": sk,
-            "cost_single_expected": self.single.objective,
-            "cost_single_on_days": self.single_on_days.objective,
-            "cost_multi": self.multi.objective,
+            "outcome": "verified" if not failed else "failed: " + ", ".join(failed),
+            "sop_single_kva": sum(single.sop_capacity_kva.values()) if single else nan,
+            "sop_multi_kva": sum(multi.sop_capacity_kva.values()) if multi else nan,
+            "cost_single_expected": single.objective if single else nan,
+            "cost_single_on_days": fixed.objective if fixed else nan,
+            "cost_multi": multi.objective if multi else nan,
             "value_of_planning": self.value_of_planning,
-            "value_pct": 100.0 * self.value_of_planning / self.multi.objective,
+            "value_pct": 100.0 * self.value_of_planning / multi.objective if multi else nan,
             "variables": info.n_variables,
             "build_s": info.build_time_s,
             "compile_s": info.compile_time_s,
@@ -512,7 +529,7 @@ def value_of_planning(
         plan: 2 or 4 (plans whose only sizing decision is the SOP capacity).
         feeder: default ``load_feeder(params)``.
         single: a solved single-day plan to reuse (default: solved here on
-            ``prepare_inputs(params)``).
+            ``prepare_inputs(params)``); one not from :func:`solve_once` is verified here.
 
     Raises:
         ValueError: a plan other than 2 or 4.
@@ -528,6 +545,12 @@ def value_of_planning(
         t0 = time.perf_counter()
         single = solve_once(plan, prepare_inputs(params, feeder=feeder))
         seconds["single"] = time.perf_counter() - t0
+    elif "outcome" not in single.checks:  # solved elsewhere: verified here (not re-solved)
+        check = verify(single, ac=False)
+        ok = single.solution.info.status == "optimal" and check.passed
+        single = replace(
+            single, checks={**check.as_dict(), "outcome": "verified" if ok else "failed"}
+        )
     inputs = multiday_inputs(params, days, feeder=feeder)
     t0 = time.perf_counter()
     multi = plan_multiday(plan, inputs)
