@@ -158,13 +158,14 @@ def storage_flexibility(
     p_ch, p_dis, s = (
         np.atleast_2d(np.asarray(a, dtype=float)) for a in (p_ch_kw, p_dis_kw, energy_kwh)
     )
-    net = p_ch - p_dis
+    net = p_ch - p_dis  # n_t, the net withdrawal (kW)
     k = energy_factor(eta_ch, eta_dis)
     k = k[:, None] if k.ndim == 1 else k
-    room_down = (s - np.asarray(s_min_kwh, dtype=float)) / (k * dt_h)
-    room_up = (np.asarray(s_max_kwh, dtype=float) - s) / (k * dt_h)
-    up = np.minimum(net - np.asarray(n_min_kw, dtype=float), room_down)
-    down = np.minimum(np.asarray(n_max_kw, dtype=float) - net, room_up)
+    # Eq. (19), F_EV: a one-hour deviation inside the power range and the energy band
+    room_down = (s - np.asarray(s_min_kwh, dtype=float)) / (k * dt_h)  # energy that can go
+    room_up = (np.asarray(s_max_kwh, dtype=float) - s) / (k * dt_h)  # energy that can come
+    up = np.minimum(net - np.asarray(n_min_kw, dtype=float), room_down)  # draw less, give more
+    down = np.minimum(np.asarray(n_max_kw, dtype=float) - net, room_up)  # draw more, give less
     return np.maximum(up, 0.0), np.maximum(down, 0.0)
 
 
@@ -176,6 +177,7 @@ def grid_flexibility(
     p = np.asarray(p_kw, dtype=float)
     if p_min_kw > p_max_kw:
         raise ValueError(f"substation limits: p_min_kw = {p_min_kw} exceeds p_max_kw = {p_max_kw}")
+    # Eq. (19), F_MG: headroom of the substation above and below its operating point
     return np.maximum(p_max_kw - p, 0.0), np.maximum(p - p_min_kw, 0.0)
 
 
@@ -196,11 +198,13 @@ class FlexibilitySupply:
     @property
     def f_up(self) -> np.ndarray:
         """``F_U^t``: total upward flexibility (kW), shape (T,)."""
+        # Eq. (19): F_U = sum over the storage units of F_EV^up + F_MG^up
         return np.sum(list(self.up_kw.values()), axis=0)
 
     @property
     def f_down(self) -> np.ndarray:
         """``F_D^t``: total downward flexibility (kW), shape (T,)."""
+        # Eq. (19): F_D = sum over the storage units of F_EV^down + F_MG^down
         return np.sum(list(self.down_kw.values()), axis=0)
 
     def local(self) -> FlexibilitySupply:
@@ -297,9 +301,10 @@ def i_f_terms(
     """The T summands of Eq. (18), ``(F_U^t - F_D^t) / (T dP_t)``, 0 where ``|dP_t| < tol``."""
     tol = check_ramp_tol(ramp_tol_kw)
     f_up, f_down, ramps = (np.asarray(a, dtype=float) for a in (f_up, f_down, ramps))
-    n_t = ramps.size
-    guarded = np.abs(ramps) < tol
-    safe = np.where(guarded, 1.0, ramps)
+    n_t = ramps.size  # T
+    guarded = np.abs(ramps) < tol  # hours that demand no flexibility
+    safe = np.where(guarded, 1.0, ramps)  # never divide by (almost) zero
+    # Eq. (18): the summand (F_U^t - F_D^t) / (T dP_t), divided by the *signed* ramp
     return np.where(guarded, 0.0, (f_up - f_down) / (n_t * safe))
 
 
@@ -319,12 +324,12 @@ def coverage(f_up: np.ndarray, f_down: np.ndarray, ramps: np.ndarray) -> float:
     f_up, f_down, ramps = (np.asarray(a, dtype=float) for a in (f_up, f_down, ramps))
     if np.any(f_up < 0) or np.any(f_down < 0):
         raise ValueError("coverage: flexibility supplies F_U, F_D must be >= 0 kW")
-    need = np.abs(ramps)
+    need = np.abs(ramps)  # |dP_t|: the flexibility each hour asks for
     total = need.sum()
     if total == 0:
         return 1.0
-    supply = np.where(ramps > 0, f_up, f_down)
-    return float(np.minimum(supply, need).sum() / total)
+    supply = np.where(ramps > 0, f_up, f_down)  # F_dir: upward when the net load rises
+    return float(np.minimum(supply, need).sum() / total)  # supply beyond the ramp not counted
 
 
 # ----- Eq. (20) ------------------------------------------------------------------------------
@@ -334,11 +339,13 @@ def branch_loading(current_a: np.ndarray, ampacity_a: float | np.ndarray) -> np.
     amp = check_ampacity(ampacity_a, cur.shape[0])
     if np.any(cur < 0):
         raise ValueError("branch currents must be >= 0 A (magnitudes)")
+    # Eq. (20): L_ij,t, the current of each branch and hour over its ampacity
     return cur / (amp[:, None] if amp.ndim == 1 else amp)
 
 
 def i_bf(current_a: np.ndarray, ampacity_a: float | np.ndarray) -> float:
     """Eq. (20): mean of ``I / I_max`` over in-service branches and hours (0 with no flow)."""
+    # Eq. (20): (1/T) sum_t sum_ij L_ij,t / N_B is the mean over the (N_B, T) array
     return float(branch_loading(current_a, ampacity_a).mean())
 
 
@@ -364,7 +371,8 @@ class FlexibilityIndices:
 
     @property
     def F(self) -> float:
-        return self.I_F - self.I_BF
+        """Eq. (21) as printed: ``F = I_F - I_BF``."""
+        return self.I_F - self.I_BF  # Eq. (21)
 
     @property
     def F_cov(self) -> float:
@@ -408,15 +416,15 @@ def flexibility_indices(
     ``ampacity_a`` and ``ramp_tol_kw`` default to ``params.flexibility``.
     """
     amp, tol = _flex_params(result.inputs.params, ampacity_a, ramp_tol_kw)
-    supply = flexibility_supply(result)
-    local = supply.local()
+    supply = flexibility_supply(result)  # Eq. (19), with the upstream grid
+    local = supply.local()  # Eq. (19) without it: the feeder's own resources
     ramps = ramps_kw(net_load_kw(result.inputs))
     current = result.solution.network["i_a"]
     return FlexibilityIndices(
-        I_F=i_f_printed(supply.f_up, supply.f_down, ramps, tol),
-        I_F_cov=coverage(supply.f_up, supply.f_down, ramps),
+        I_F=i_f_printed(supply.f_up, supply.f_down, ramps, tol),  # Eq. (18) as printed
+        I_F_cov=coverage(supply.f_up, supply.f_down, ramps),  # the well-defined variant
         I_F_cov_local=coverage(local.f_up, local.f_down, ramps),
-        I_BF=i_bf(current, amp),
+        I_BF=i_bf(current, amp),  # Eq. (20); F = I_F - I_BF, Eq. (21), is a property
         n_guarded=int(np.sum(np.abs(ramps) < tol)),
         ramp_tol_kw=tol,
         ampacity_a=float(amp) if amp.ndim == 0 else tuple(float(a) for a in amp),

@@ -32,6 +32,8 @@ __all__ = [
     "marginal_losses",
     "path_matrix",
     "plan1_operating_point",
+    "rank_ties",
+    "sensitivity_matrix",
     "tie_sensitivities",
     "tie_sensitivities_hourly",
 ]
@@ -50,16 +52,23 @@ def path_matrix(feeder: Feeder) -> np.ndarray:
     return path
 
 
-def marginal_losses(feeder: Feeder, ac: ACResult) -> tuple[np.ndarray, np.ndarray]:
-    """Marginal active loss of an active (lambda) and a reactive (mu) withdrawal at each bus,
-    kW per kW and kW per kvar, shape (n_bus, T), from an AC power flow solution."""
+def marginal_losses(
+    feeder: Feeder,
+    ac: ACResult,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Marginal active loss of an active (lambda) and a reactive (mu)
+    withdrawal at each bus, kW per kW and kW per kvar, shape (n_bus, T),
+    from an AC power flow solution."""
     base = feeder.base_kva
+    # Branch b carries l_b = (P_b^2 + Q_b^2) / v_i (sending-end flows of the
+    # branch-flow model) and loses r_b l_b; a withdrawal at bus j adds to the
+    # flow P_b of every branch on its path from the substation
     v_from = ac.v_pu[feeder.from_idx] ** 2
     r = feeder.r_pu[:, None]
-    # l_b = (P_b^2 + Q_b^2) / v_i with the sending-end flows of the branch-flow model
     p_send = ac.p_branch_kw / base
     q_send = ac.q_branch_kvar / base
-    path = path_matrix(feeder)
+    path = path_matrix(feeder)  # path[j, b] = 1: branch b leads to bus j
+    # lambda_j = sum over the path of dL/dP_b = 2 r_b P_b / v_b (mu_j: Q_b)
     lam = path @ (2 * r * p_send / v_from)
     mu = path @ (2 * r * q_send / v_from)
     return lam, mu
@@ -160,6 +169,18 @@ def tie_sensitivities(
         (analytic only, else NaN), ``rank``; sorted by rank.
     """
     hourly = tie_sensitivities_hourly(inputs, method=method, delta_kw=delta_kw, hours=hours)
+    return rank_ties(hourly)
+
+
+def rank_ties(hourly: pd.DataFrame) -> pd.DataFrame:
+    """Rank the ties of an hourly sensitivity table by the mean of s_t over its hours.
+
+    Args:
+        hourly: a table of :func:`tie_sensitivities_hourly` (or its rows for some hours).
+
+    Returns:
+        The table of :func:`tie_sensitivities`: one row per tie, sorted by rank (1 = best).
+    """
     rows = []
     for tie, d in hourly.groupby("tie", sort=False):
         peak = d.loc[d["active_kw_per_kw"].idxmax()]
@@ -176,3 +197,14 @@ def tie_sensitivities(
     df = pd.DataFrame(rows).sort_values("active_kw_per_kw", ascending=False, ignore_index=True)
     df["rank"] = np.arange(1, len(df) + 1)
     return df
+
+
+def sensitivity_matrix(hourly: pd.DataFrame, ties: list[str], n_hours: int) -> np.ndarray:
+    """s_t of an hourly sensitivity table as an array (n_tie, n_hours) in the order of
+    ``ties``, NaN in the hours the table does not hold (e.g. finite differences every k-th
+    hour)."""
+    out = np.full((len(ties), n_hours), np.nan)
+    wide = hourly.pivot(index="tie", columns="hour", values="active_kw_per_kw")
+    hours = wide.columns.to_numpy(dtype=int)
+    out[:, hours] = wide.loc[ties].to_numpy()
+    return out

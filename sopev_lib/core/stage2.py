@@ -193,13 +193,15 @@ class Stage2Model:
             voltage_upper=voltage_upper or stage1.solution.voltage_upper,
         )
         m = self.model
+        # Stage 2, the cost budget: C(x) <= (1 + epsilon) C_1, the value set by solve()
         self.budget = cp.Parameter(nonneg=True, name="stage2_cost_budget")
-        self.total_cost = sum(m.cost_terms.values())
+        self.total_cost = sum(m.cost_terms.values())  # C(x), Eq. (15), 10^4 RMB per year
         self.constraints: list[cp.Constraint] = [self.total_cost <= self.budget]
-        self.constraints += self._fixed_ratings()
-        self.blocks = self._direction_blocks()
-        self.coverage_local = self._coverage_expression()
-        self.loading = self._loading_expression()
+        self.constraints += self._fixed_ratings()  # stage-1 battery ratings kept
+        self.blocks = self._direction_blocks()  # repairs of simultaneous charge/discharge
+        # Stage 2, what is maximised: C_1 (I_F_cov_local - surrogate of I_BF) - w C
+        self.coverage_local = self._coverage_expression()  # concave, in [0, 1]
+        self.loading = self._loading_expression()  # convex, mean (I / I_max)^2
         self.objective = cp.Maximize(
             self.stage1_cost * (self.coverage_local - self.loading)
             - self.cost_weight * self.total_cost
@@ -318,7 +320,9 @@ class Stage2Model:
         """
         params = self.stage1.inputs.params
         eps = check_epsilon(params.flexibility.epsilon if epsilon is None else epsilon)
+        # the budget of this solve: (1 + epsilon) C_1, plus the solver's relative tolerance
         self.budget.value = (1.0 + eps + COST_RTOL) * self.stage1_cost
+        # every unit-hour may charge or discharge again (the repairs start afresh)
         for no_ch, no_dis in self.blocks.values():
             no_ch.value = np.zeros(no_ch.shape)
             no_dis.value = np.zeros(no_dis.shape)
@@ -338,10 +342,11 @@ class Stage2Model:
                 repaired += int(mask.sum())
             solution = self._solve_once(options)
         objective = float(solution.info.objective)
+        # what came out: the exact indices of Eqs. (18)-(21) and the cost, Eq. (15)
         result = PlanResult(spec=self.stage1.spec, inputs=self.stage1.inputs, solution=solution)
         indices = flexibility_indices(result, ampacity_a=self._amp_arg)
         cost = float(cost_breakdown(result)["total"])
-        fallback = f_loc(indices) < f_loc(self.indices_stage1) - F_TOL
+        fallback = f_loc(indices) < f_loc(self.indices_stage1) - F_TOL  # keep stage 1 then
         if fallback:
             result, indices, cost = self.stage1, self.indices_stage1, self.stage1_cost
         return Stage2Result(

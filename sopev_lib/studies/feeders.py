@@ -39,9 +39,10 @@ model on this family.
 from __future__ import annotations
 
 import functools
+import math
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -56,15 +57,16 @@ from sopev_lib.system.feeder import Feeder, tie_name
 from sopev_lib.system.grids import load_feeder
 from sopev_lib.system.params import Params, load_params
 from sopev_lib.system.paths import data_dir
-from sopev_lib.verify.checks import verify
+from sopev_lib.verify.checks import Verification, verify
 from sopev_lib.verify.solve import SolveSettings, solve_verified
 
 __all__ = [
     "EN50160_LIMITS_PU",
     "IEEE33_DG_SHARE",
-    "REPEAT_BUDGET_S",
     "SOP_SHARE",
     "FeederCase",
+    "ScalingStudy",
+    "check_solves",
     "choose_sop_sites",
     "cigre_mv_case",
     "copy_bus",
@@ -74,9 +76,11 @@ __all__ = [
     "ieee33_copies",
     "ieee33_copies_case",
     "is_verified",
+    "scaling_runs",
     "scaling_study",
     "solve_once",
     "station_sites",
+    "timed_solve",
 ]
 
 #: Share of the SOP candidate ties that get an SOP: the paper's 3 of 5 (Table 4).
@@ -91,9 +95,6 @@ EN50160_LIMITS_PU = (0.90, 1.10)
 
 #: Factor of the substation limits over the peak load (the limits must not bind).
 SUBSTATION_HEADROOM = 10.0
-
-#: :func:`scaling_study` solves a size again while its solves so far took less than this (s).
-REPEAT_BUDGET_S = 2.0
 
 #: Buses per copy of the IEEE 33 feeder besides the shared substation.
 _COPY_BUSES = 32
@@ -266,6 +267,16 @@ def _cigre_mv_data(base_kva: float) -> tuple[Feeder, pd.DataFrame, float]:
     return feeder, der, float(net.ext_grid.vm_pu.iloc[0])
 
 
+def _cigre_rules(share: dict[str, float], n_sites: int, n_ties: int) -> dict[str, str]:
+    """The placement rules of :func:`cigre_mv_case` in words, per kind of device."""
+    return {
+        "pv": f"CIGRE 'pv_wind' site; ratings x share {share['pv']:.3f} of feeder load",
+        "wind": f"CIGRE 'pv_wind' site; ratings x share {share['wind']:.3f} of feeder load",
+        "station": "first bus of a feeder section (section rule)",
+        "sop": f"top {n_sites} of {n_ties} ties by loss sensitivity (Plan 1 point)",
+    }
+
+
 def cigre_mv_case(
     base: Params | None = None,
     *,
@@ -297,13 +308,16 @@ def cigre_mv_case(
             raise ValueError(f"dg_share[{key!r}] = {share.get(key)!r}: allowed range [0, inf)")
     feeder, der, v_sub = _cigre_mv_data(float(base.network.base_kva))
     ties = [t.name for t in feeder.ties]
+    # Rule: DG ratings
     load_kw = distributed_load_kw(feeder)
     ratings = {}
     for kind in ("pv", "wind"):
         rows = der[der.kind == kind]
         scale = share[kind] * load_kw / rows.p_kw.sum()
         ratings[kind] = (rows.bus.tolist(), (rows.p_kw * scale).round(0).tolist())  # whole kW
+    # Rule: charging stations
     stations = station_sites(feeder, len(base.ev.station_buses))
+    # Rule: substation and voltage limits
     peak = SUBSTATION_HEADROOM * max(feeder.total_load_kw, 1.0)
     peak_q = SUBSTATION_HEADROOM * max(feeder.total_load_kvar, 1.0)
     overrides = {
@@ -324,17 +338,14 @@ def cigre_mv_case(
         "dg.wind_rating_kw": ratings["wind"][1],
         "ev.station_buses": stations,
     }
+    # Rule: SOP sites
     params = with_overrides(base, overrides)
     envelopes = planning_envelopes(params, count_scale=count_scale)
     ranking = tie_sensitivities(prepare_inputs(params, feeder=feeder, envelopes=envelopes))
     sites = choose_sop_sites(ranking, sop_share)
     params = with_overrides(base, {**overrides, "network.sop_sites": sites})
-    rules = {
-        "pv": f"CIGRE 'pv_wind' site; ratings x share {share['pv']:.3f} of feeder load",
-        "wind": f"CIGRE 'pv_wind' site; ratings x share {share['wind']:.3f} of feeder load",
-        "station": "first bus of a feeder section (section rule)",
-        "sop": f"top {len(sites)} of {len(ties)} ties by loss sensitivity (Plan 1 point)",
-    }
+    # End of the rules
+    rules = _cigre_rules(share, len(sites), len(ties))
     return FeederCase(
         name="cigre_mv",
         feeder=feeder,
@@ -481,11 +492,11 @@ def solve_once(
     not need DPP: this compiles with ``ignore_dpp=True``, linear in size.
 
     The solve goes through :func:`~sopev_lib.verify.solve.solve_verified`: ``SOLVER_OPTIONS``
-    first, the retries of ``RETRY_OPTIONS`` if the solve is inaccurate or fails a check, the
-    conservative upper voltage limit if the relaxation is inexact. ``result.checks`` holds the
-    verification (``Verification.as_dict()``) and ``outcome`` ("verified", "repaired" or
-    "failed": a failed plan must not be reported as a number), ``attempts`` and
-    ``lower_bound`` (10^4 RMB/yr). ``ac``: include the AC power-flow check (seconds per 24 h).
+    first, the ``RETRY_OPTIONS`` if it ends inaccurate or fails a check, the conservative upper
+    voltage limit if the relaxation is inexact. ``result.checks`` holds the verification
+    (``Verification.as_dict()``; ``ac``: with the AC power flow, seconds per 24 h) and
+    ``outcome`` ("verified", "repaired" or "failed": a failed plan is reported as failed, never
+    as a number), ``attempts``, ``solve_s`` (wall time of all attempts) and ``lower_bound``.
     """
     models: dict[str, PlanningModel] = {}
 
@@ -507,6 +518,7 @@ def solve_once(
         **solved.check.as_dict(),
         "outcome": solved.outcome,
         "attempts": len(solved.attempts),
+        "solve_s": solved.seconds["solve"],
         "lower_bound": solved.lower_bound,
     }
     return replace(solved.result, checks=checks)
@@ -526,47 +538,96 @@ def fit_exponent(size: Sequence[float], seconds: Sequence[float]) -> float:
     return float(np.polyfit(x, y, 1)[0])
 
 
-def _timed_solves(
-    plan: int, inputs: PlanInputs, repeats: int, budget_s: float
-) -> tuple[list[tuple[float, ...]], PlanResult]:
-    """Build and solve Plan ``plan`` (one compile each, ``SOLVER_OPTIONS``, no retry) until
-    ``repeats`` solves or ``budget_s`` seconds of them; per solve (build, compile, solve, wall,
-    CPU) in seconds, and the last result."""
-    runs: list[tuple[float, ...]] = []
-    while len(runs) < repeats and sum(r[3] for r in runs) < budget_s:
+def timed_solve(
+    plan: int,
+    inputs: PlanInputs,
+    *,
+    repeats: int = 1,
+    repeat_below_s: float = math.inf,
+) -> tuple[dict[str, float | int | str], PlanResult]:
+    """Solve ``plan`` on ``inputs`` (:func:`solve_once`) and time it.
+
+    The solve runs ``repeats`` times and the times are medians, unless
+    the first run takes ``repeat_below_s`` seconds of CPU time or more:
+    then it runs once. A median buys accuracy where a run is short (a
+    sub-second solve varies by tens of per cent on a shared machine),
+    little where it is long. CPU time decides, not wall time, so that a
+    busy machine does not change which sizes are repeated.
+
+    Returns:
+        The timing row (s): ``build_s``, ``compile_s``, ``solve_s``,
+        ``end_to_end_s``, ``end_to_end_cpu_s``, ``overhead_ratio``
+        ((build + compile) / solve), ``iterations``, ``variables``,
+        ``objective`` (10^4 RMB per year; NaN unless verified), the
+        solver's ``status``, :func:`solve_once`'s ``outcome`` and
+        ``attempts`` (end to end includes its checks and any retries)
+        and ``runs``; and the last solved plan.
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats = {repeats}: allowed range [1, inf)")
+    runs = []
+    for _ in range(repeats):
         t0, c0 = time.perf_counter(), time.process_time()
-        solution = build_model(plan, inputs).solve(ignore_dpp=True)
-        result = PlanResult(spec=plan_spec(plan), inputs=inputs, solution=solution)
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-        info = solution.info
-        runs.append((info.build_time_s, info.compile_time_s, info.solve_time_s, wall, cpu))
-    return runs, result
+        res = solve_once(plan, inputs)
+        wall = time.perf_counter() - t0
+        cpu = time.process_time() - c0
+        info = res.solution.info
+        times = (info.build_time_s, info.compile_time_s, info.solve_time_s)
+        runs.append((*times, wall, cpu))
+        if cpu >= repeat_below_s:
+            break
+    med = np.median(np.array(runs), axis=0)
+    row = {
+        "build_s": med[0],
+        "compile_s": med[1],
+        "solve_s": med[2],
+        "end_to_end_s": med[3],
+        "end_to_end_cpu_s": med[4],
+        "overhead_ratio": (med[0] + med[1]) / med[2],
+        "iterations": info.iterations,
+        "variables": info.n_variables,
+        "objective": res.objective if is_verified(res) else float("nan"),
+        "status": info.status,
+        "outcome": res.checks["outcome"],
+        "attempts": res.checks["attempts"],
+        "runs": len(runs),
+    }
+    return row, res
 
 
-def scaling_study(
+@dataclass(frozen=True, eq=False)
+class ScalingStudy:
+    """Times of the planning model on :func:`ieee33_copies` of several sizes.
+
+    Attributes:
+        table: one row per size (columns of :func:`scaling_study`).
+        largest: the solved plan of the largest size (to verify it without solving it again).
+    """
+
+    table: pd.DataFrame
+    largest: PlanResult
+
+
+def scaling_runs(
     copies: Sequence[int] = (1, 2, 4, 8, 16, 31),
     *,
     plan: int = 4,
     repeats: int = 3,
-    budget_s: float = REPEAT_BUDGET_S,
+    repeat_below_s: float = math.inf,
     base: Params | None = None,
-) -> pd.DataFrame:
-    """Time the planning model on :func:`ieee33_copies` of each size (medians of the solves).
+) -> ScalingStudy:
+    """Time the planning model on :func:`ieee33_copies` of each size (:func:`timed_solve`).
 
-    Repeats buy accuracy only where one solve is short against the machine's noise: a size is
-    solved again (up to ``repeats`` times) while its solves so far took less than ``budget_s``
-    seconds in all, so the small models get ``repeats`` solves and the 993-bus model one.
+    Args:
+        copies: numbers of copies of the IEEE 33 feeder (1 + 32 k buses each).
+        plan: the plan solved (default 4: SOPs and the stations as storage).
+        repeats: runs per size whose medians are reported.
+        repeat_below_s: a size whose first run takes this much CPU time (s) or more is run
+            once.
+        base: the study parameters (default ``data/params.yaml``).
 
-    Columns: ``copies``, ``buses``, ``hours``, ``variables``, ``inputs_s`` (building the feeder
-    case and plan inputs, once), ``build_s`` (cvxpy expressions of :class:`PlanningModel`),
-    ``compile_s`` (cvxpy to solver data), ``solve_s`` (Clarabel's own solve time), ``end_to_end_s``
-    (build + compile + solve + reading the solution back), ``end_to_end_cpu_s`` (the same in
-    CPU time of this process: on a shared machine, the wall time it would take alone, as the
-    solver is single-threaded), ``overhead_ratio`` ((build + compile) / solve), ``iterations``,
-    ``solves`` (how many were timed), ``status`` (of the timed solves), ``outcome``
-    ("verified": optimal and verified as timed; "retried" / "repaired": verified after
-    :func:`solve_once`'s retries, which are not timed; "failed") and ``objective`` (10^4 RMB per
-    year, of the verified plan; NaN if it failed).
+    Returns:
+        The table of :func:`scaling_study` and the solved plan of the last size.
     """
     from sopev_lib.core.ev.envelopes import planning_envelopes
 
@@ -575,38 +636,76 @@ def scaling_study(
     base = base or load_params()
     one = planning_envelopes(base)
     rows = []
+    res = None
     for k in copies:
         start = time.perf_counter()
         case = ieee33_copies_case(int(k), base, envelopes=one)
         inputs = case.inputs()
         inputs_s = time.perf_counter() - start
-        runs, res = _timed_solves(plan, inputs, repeats, budget_s)
-        med = np.median(np.array(runs), axis=0)
-        info = res.solution.info
-        outcome, objective = "verified", res.objective
-        if info.status != "optimal" or not verify(res, ac=False).passed:
-            again = solve_once(plan, inputs)  # the ladder, untimed
-            outcome = "failed" if not is_verified(again) else again.checks["outcome"]
-            outcome = "retried" if outcome == "verified" else outcome
-            objective = again.objective if is_verified(again) else float("nan")
+        row, res = timed_solve(plan, inputs, repeats=repeats, repeat_below_s=repeat_below_s)
         rows.append(
             {
                 "copies": int(k),
                 "buses": case.feeder.n_bus,
                 "hours": inputs.n_hours,
-                "variables": info.n_variables,
+                "variables": row.pop("variables"),
                 "inputs_s": inputs_s,
-                "build_s": med[0],
-                "compile_s": med[1],
-                "solve_s": med[2],
-                "end_to_end_s": med[3],
-                "end_to_end_cpu_s": med[4],
-                "overhead_ratio": (med[0] + med[1]) / med[2],
-                "iterations": info.iterations,
-                "solves": len(runs),
-                "status": info.status,
-                "outcome": outcome,
-                "objective": objective,
+                **row,
             }
         )
-    return pd.DataFrame(rows)
+    if res is None:
+        raise ValueError("copies: at least one size is needed")
+    return ScalingStudy(table=pd.DataFrame(rows), largest=res)
+
+
+def scaling_study(
+    copies: Sequence[int] = (1, 2, 4, 8, 16, 31),
+    *,
+    plan: int = 4,
+    repeats: int = 3,
+    base: Params | None = None,
+) -> pd.DataFrame:
+    """Time the planning model on :func:`ieee33_copies` of each size (medians of ``repeats``).
+
+    Columns: ``copies``, ``buses``, ``hours``, ``variables``, ``inputs_s`` (building the feeder
+    case and plan inputs, once), ``build_s`` (cvxpy expressions of :class:`PlanningModel`),
+    ``compile_s`` (cvxpy to solver data), ``solve_s`` (Clarabel's own solve time), ``end_to_end_s``
+    (build + compile + solve + reading the solution back), ``end_to_end_cpu_s`` (the same in
+    CPU time of this process: on a shared machine, the wall time it would take alone, as the
+    solver is single-threaded), ``overhead_ratio``
+    ((build + compile) / solve), ``iterations``, ``objective`` (10^4 RMB per year), ``status``
+    (the solver's) and ``runs`` (solves behind the medians).
+    """
+    return scaling_runs(copies, plan=plan, repeats=repeats, base=base).table
+
+
+def check_solves(
+    results: Mapping[str, PlanResult], *, ac: bool = True
+) -> tuple[pd.DataFrame, dict[str, Verification]]:
+    """The solver status and the checks of :func:`sopev_lib.verify.checks.verify` of each
+    solved plan.
+
+    Args:
+        results: solved plans by a label ("Plan 1", "K = 4, K-day plan", ...).
+        ac: run pandapower's AC power flow on each solution too (about 0.5 s per 24 hours of
+            a 33-bus feeder); without it the cone gap, SOP loss and storage checks only.
+
+    Returns:
+        One row per plan: ``solve``, ``status``, ``iterations``, ``gap_rel`` (largest relative
+        cone gap), ``ac_error_pu`` (largest voltage difference to the AC power flow, NaN
+        without it), ``verified`` (every check passed) and ``messages``; and the checks.
+    """
+    checks = {name: verify(r, ac=ac) for name, r in results.items()}
+    rows = [
+        {
+            "solve": name,
+            "status": r.solution.info.status,
+            "iterations": r.solution.info.iterations,
+            "gap_rel": checks[name].max_relaxation_gap_rel,
+            "ac_error_pu": checks[name].ac_max_voltage_error_pu,
+            "verified": checks[name].passed,
+            "messages": "; ".join(checks[name].messages),
+        }
+        for name, r in results.items()
+    ]
+    return pd.DataFrame(rows), checks

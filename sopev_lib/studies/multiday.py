@@ -57,7 +57,7 @@ from sopev_lib.core.inputs import PlanInputs, prepare_inputs
 from sopev_lib.core.plans import plan_spec
 from sopev_lib.core.results import PlanResult
 from sopev_lib.core.storage import HOURLY_FIELDS, StorageEnvelope
-from sopev_lib.studies.feeders import is_verified, solve_once
+from sopev_lib.studies.feeders import check_solves, is_verified, solve_once
 from sopev_lib.system.feeder import Feeder
 from sopev_lib.system.grids import load_feeder
 from sopev_lib.system.params import Params
@@ -76,6 +76,7 @@ __all__ = [
     "plan_multiday",
     "representative_days",
     "sample_year",
+    "study_checks",
     "study_table",
     "value_of_planning",
 ]
@@ -178,16 +179,22 @@ def sample_year(
         raise ValueError(f"n_days = {n_days!r}: allowed whole numbers >= 1")
     weather = weather or WeatherModel()
     seed = params.ev.seed if seed is None else int(seed)
+    # The year, day by day: day d of n sits at day of the year 365 d / n
     rng = np.random.default_rng(seed)
     doy = 365.0 * np.arange(n_days) / n_days
+    # PV: a seasonal factor (longest days in June) times a cloudiness factor of mean 1
     a, b = weather.pv_beta
     cloud = rng.beta(a, b, n_days) / (a / (a + b))
     pv = (1.0 + weather.pv_season * np.cos(2 * np.pi * (doy - 172.0) / 365.0)) * cloud
+    # Wind: a seasonal factor (windier winters) times a daily energy factor of mean 1
     gust = rng.gamma(weather.wind_shape, 1.0 / weather.wind_shape, n_days)
     wind = (1.0 + weather.wind_season * np.cos(2 * np.pi * (doy - 15.0) / 365.0)) * gust
+    # Load: two seasonal peaks (summer, winter) near 1, shoulder seasons lower, never above 1
     season = weather.load_season * (1.0 + np.cos(4 * np.pi * (doy - 200.0) / 365.0)) / 2.0
     load = 1.0 - season - np.abs(rng.normal(0.0, weather.load_noise, n_days))
+    # EV fleet: an independent Monte Carlo day of Tables 1-3 for every day
     fleet = sample_fleet(params, n_days, seed=seed, count_scale=count_scale)
+    # End of the year
     return SyntheticYear(
         pv_factor=pv,
         wind_factor=wind,
@@ -307,16 +314,18 @@ def representative_days(
     """
     if method not in ("medoid", "mean"):
         raise ValueError(f"method = {method!r}: allowed 'medoid', 'mean'")
+    # Standardise the day features: z = (x - mean) / standard deviation, per feature
     feats = year.features().to_numpy()
     std = feats.std(axis=0)
     z = (feats - feats.mean(axis=0)) / np.where(std > 0, std, 1.0)
+    # k-means: K clusters of days with the least squared distance to their centres
     labels, centres = kmeans(z, k, seed=seed)
     counts = np.bincount(labels, minlength=k)
     order = np.argsort([np.flatnonzero(labels == j)[0] for j in range(k)])  # by first day
     weights, days, pv, wind, load, envs = [], [], [], [], [], []
     for j in order:
         members = np.flatnonzero(labels == j)
-        if method == "medoid":
+        if method == "medoid":  # the real day nearest the cluster's centre
             d = int(members[np.argmin(((z[members] - centres[j]) ** 2).sum(axis=1))])
             days.append(d)
             pv.append(year.pv_factor[d])
@@ -329,6 +338,7 @@ def representative_days(
             wind.append(year.wind_factor[members].mean())
             load.append(year.load_factor[members].mean())
             envs.append(_subset(year.envelopes, members).to_storage())
+        # Weight: the days of the year that the cluster stands for
         weights.append(days_per_year * counts[j] / year.n_days)
     remap = np.empty(k, dtype=int)
     remap[order] = np.arange(k)
@@ -390,7 +400,8 @@ def multiday_inputs(
     if base.n_hours != 24:
         raise ValueError(f"profiles: expected one day of 24 hours, got {base.n_hours}")
     k = days.k
-    # cap at 1 p.u. (or at the planning day's own maximum if that is higher: factor 1 is exact)
+    # Day k's curves: the planning day's times the day's factors, DG capped at 1 p.u. (or at
+    # the planning day's own maximum if that is higher: factor 1 is exact)
     pv_cap = max(1.0, float(base.pv_pu.max()))
     wind_cap = max(1.0, float(base.wind_pu.max()))
     pv = np.minimum(np.outer(days.pv_factor, base.pv_pu), pv_cap).ravel()
@@ -403,6 +414,7 @@ def multiday_inputs(
         tariff_period=np.tile(base.tariff_period, k),
         tariff_rmb_per_kwh=np.tile(base.tariff_rmb_per_kwh, k),
     )
+    # Stations: the K days' envelopes back to back, 24 K hours per station
     n_st = {len(d) for d in days.envelopes}
     if len(n_st) != 1:
         raise ValueError(f"every day needs the same stations; got {sorted(n_st)} per day")
@@ -416,6 +428,7 @@ def multiday_inputs(
         )
         for s in range(n_st.pop())
     )
+    # Weights: every hour of day k counts w_k times a year; storage is cyclic within each day
     checked = prepare_inputs(params, feeder=feeder, profiles=profiles_k, envelopes=envelopes)
     return PlanInputs(
         params=checked.params,
@@ -437,8 +450,8 @@ def plan_multiday(
     With ``fixed_sop_kva`` the SOP capacities are given (kVA per site) and only the dispatch is
     optimised: the cost of those sizes on these days. Solved and verified (cone gap, SOP losses,
     storage; no AC power flow over the K days) by
-    :func:`~sopev_lib.studies.feeders.solve_once`: ``result.checks["outcome"]`` says whether it
-    verified.
+    :func:`~sopev_lib.studies.feeders.solve_once`, retried if inaccurate:
+    ``result.checks["outcome"]`` says whether it verified.
     """
     return solve_once(plan, inputs, fixed_sop_kva=fixed_sop_kva)
 
@@ -453,7 +466,7 @@ class MultiDayStudy:
         single: the single-day plan (expected day), sizes S_1.
         multi: the K-day plan, sizes S_K.
         single_on_days: the K days dispatched with S_1 fixed.
-        seconds: wall times of the three solves (s), verification and any retries included.
+        seconds: wall times of the three solves (s), their checks and any retries included.
     """
 
     plan: int
@@ -466,29 +479,38 @@ class MultiDayStudy:
     @property
     def verified(self) -> bool:
         """All three solves ended optimal and verified (:func:`solve_once`'s ``outcome``)."""
-        return all(is_verified(r) for r in (self.single, self.multi, self.single_on_days))
+        return all(is_verified(r) for r in self.solves().values())
 
     @property
     def value_of_planning(self) -> float:
         """Annual cost of S_1 on the K days minus that of the K-day plan (10^4 RMB/yr); NaN
-        unless every solve verified."""
+        unless all three solves verified."""
         if not self.verified:
             return float("nan")
         return self.single_on_days.objective - self.multi.objective
 
+    def solves(self) -> dict[str, PlanResult]:
+        """The three solved plans: the single-day plan (S_1 on the expected day), the K-day
+        plan (S_K) and the single-day sizes S_1 dispatched on the K days."""
+        return {
+            "single-day plan": self.single,
+            "K-day plan": self.multi,
+            "single-day sizes on the K days": self.single_on_days,
+        }
+
     def summary(self) -> dict[str, float | int | str]:
-        """Sizes (kVA), annual costs (10^4 RMB per year) and solve times (s); the sizes and
-        costs of a solve that did not verify are NaN (``outcome`` names the failed solves)."""
-        solves = {"single": self.single, "multi": self.multi, "on days": self.single_on_days}
-        ok = {name: r if is_verified(r) else None for name, r in solves.items()}
-        failed = [name for name, r in ok.items() if r is None]
+        """Sizes (kVA), annual costs (10^4 RMB per year), solve times (s), the solver status
+        of the two K-day solves and ``outcome`` ("verified", or "failed:" and the solves that
+        did not verify, whose sizes and costs are NaN)."""
+        ok = {n: r if is_verified(r) else None for n, r in self.solves().items()}
         single, multi, fixed = ok.values()
+        failed = [n for n, r in ok.items() if r is None]
         nan = float("nan")
         info = self.multi.solution.info
         return {
             "K": self.days.k,
             "hours": self.multi.n_hours,
-            "outcome": "verified" if not failed else "failed: " + ", ".join(failed),
+            "outcome": "failed: " + ", ".join(failed) if failed else "verified",
             "sop_single_kva": sum(single.sop_capacity_kva.values()) if single else nan,
             "sop_multi_kva": sum(multi.sop_capacity_kva.values()) if multi else nan,
             "cost_single_expected": single.objective if single else nan,
@@ -501,6 +523,9 @@ class MultiDayStudy:
             "compile_s": info.compile_time_s,
             "solve_s": info.solve_time_s,
             "multi_wall_s": self.seconds["multi"],
+            "iterations": info.iterations,
+            "multi_status": info.status,
+            "single_on_days_status": self.single_on_days.solution.info.status,
         }
 
     def costs(self) -> pd.DataFrame:
@@ -540,17 +565,17 @@ def value_of_planning(
             f"plan = {plan}: the value of planning compares SOP sizes; allowed plans 2, 4"
         )
     feeder = feeder or load_feeder(params)
+    # The three solves: S_1 on the expected day, S_K on the K days, S_1 fixed on the K days
     seconds = {}
     if single is None:
         t0 = time.perf_counter()
         single = solve_once(plan, prepare_inputs(params, feeder=feeder))
         seconds["single"] = time.perf_counter() - t0
-    elif "outcome" not in single.checks:  # solved elsewhere: verified here (not re-solved)
+    elif "outcome" not in single.checks:  # solved elsewhere: verified here, not re-solved
         check = verify(single, ac=False)
         ok = single.solution.info.status == "optimal" and check.passed
-        single = replace(
-            single, checks={**check.as_dict(), "outcome": "verified" if ok else "failed"}
-        )
+        outcome = "verified" if ok else "failed"
+        single = replace(single, checks={**check.as_dict(), "outcome": outcome})
     inputs = multiday_inputs(params, days, feeder=feeder)
     t0 = time.perf_counter()
     multi = plan_multiday(plan, inputs)
@@ -558,6 +583,7 @@ def value_of_planning(
     t0 = time.perf_counter()
     fixed = plan_multiday(plan, inputs, fixed_sop_kva=single.sop_capacity_kva)
     seconds["single_on_days"] = time.perf_counter() - t0
+    # End of the three solves
     return MultiDayStudy(
         plan=plan, days=days, single=single, multi=multi, single_on_days=fixed, seconds=seconds
     )
@@ -566,3 +592,21 @@ def value_of_planning(
 def study_table(studies: Sequence[MultiDayStudy]) -> pd.DataFrame:
     """One row per study (:meth:`MultiDayStudy.summary`)."""
     return pd.DataFrame([s.summary() for s in studies])
+
+
+def study_checks(studies: Sequence[MultiDayStudy], *, ac: bool = False) -> pd.DataFrame:
+    """Solver status and checks (:func:`~sopev_lib.studies.feeders.check_solves`) of the two
+    K-day solves of every study: one row per solve, with the study's ``K`` first.
+
+    Args:
+        ac: also run the AC power flow on every hour (24 K hours: about 15 s at K = 52 on
+            the 33-bus feeder); by default the cone gap, SOP loss and storage checks only.
+    """
+    frames = []
+    for study in studies:
+        solves = study.solves()
+        solves.pop("single-day plan")  # the same for every K: checked once by the caller
+        table, _ = check_solves(solves, ac=ac)
+        table.insert(0, "K", study.days.k)
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True)

@@ -77,25 +77,48 @@ from sopev_lib.verify.checks import verify
 __all__ = [
     "AXIS_FORMATS",
     "AXIS_LABELS",
+    "COLUMN_WORDS",
     "FLEX_KEYS",
+    "METRIC_LABELS",
     "RUN_COLUMNS",
     "SENSITIVITY_STUDIES",
+    "SETTING_WORDS",
     "SPECIAL_AXES",
     "STUDY_DIR",
+    "CloseCall",
     "RankFlips",
     "StudyTable",
+    "advantage_at",
+    "advantage_frame",
     "advantage_range",
+    "closest_call",
     "co_planning_advantage",
     "describe_advantage",
+    "ev_verdict",
     "expected_ev_count",
     "failure_text",
     "flexibility_metrics",
+    "flip_phrase",
+    "full_tables_phrase",
+    "interval_frame",
     "interval_table",
+    "lead_phrase",
+    "limit_binds",
     "obtain_study",
+    "order_phrase",
     "plan_metrics",
+    "plan_pivot",
+    "plan_rows_frame",
     "rank_flips",
     "resolve_settings",
     "robustness_summary",
+    "sensitivity_findings",
+    "settings_phrase",
+    "sop_gone_phrase",
+    "sop_verdict",
+    "studies_table",
+    "study_size_phrase",
+    "tariff_verdict",
     "worker_cache",
 ]
 
@@ -671,3 +694,338 @@ def obtain_study(
     else:
         meta, source = res.meta, f"{size}, computed here"
     return StudyTable(name, res.table, source, size, meta, res.path)
+
+
+# ----- tables and phrases of chapter 7 ------------------------------------------------------
+# Short result-dependent phrases (a verdict, a list of values) for the chapter's sentences, and
+# its tables; the sentences themselves live in the chapter's markdown.
+
+#: Names of the columns of a study table in the book's tables (money in 10^4 RMB per year).
+METRIC_LABELS: dict[str, str] = {
+    "C_SI": "$C_{SI}$",
+    "C_OMS": "$C_{OMS}$",
+    "C_PC": "$C_{PC}$",
+    "C_NLC": "$C_{NLC}$",
+    "total": "total cost",
+    "saving": "benefit vs Plan 1",
+    "saving_pct": "benefit vs Plan 1 (%)",
+    "I_F": "$I_F$ (Eq. 18)",
+    "I_BF": "$I_{BF}$ (Eq. 20)",
+    "F": "$F$ (Eq. 21)",
+    "I_F_cov_local": "ramps covered locally",
+}
+
+#: What the parameters of a point are called in the chapter's sentences.
+SETTING_WORDS: dict[str, str] = {
+    "ev_count_scale": "EV fleet x {value:g}",
+    "dg_scale": "DG x {value:g}",
+    "sop.unit_cost_rmb_per_kva": "SOP unit cost {value:,.0f} RMB/kVA",
+    "tariff_peak_valley_ratio": "peak/valley ratio {value:g}",
+    "network.v_min_pu": "lower voltage limit {value:g} p.u.",
+    "ev.seed": "seed {value:d}",
+}
+
+
+def _num(value: float, digits: int) -> str:
+    """``value`` rounded, with a thousands separator and without a negative zero."""
+    return f"{round(float(value), digits) + 0.0:,.{digits}f}"
+
+
+def interval_frame(
+    summary: pd.DataFrame, labels: Mapping[str, str], digits: Mapping[str, int] | None = None
+) -> pd.DataFrame:
+    """Like :func:`interval_table` (one row per metric, one column per plan, cells
+    ``mean [lo, hi]``), with ``digits`` decimals per metric (default 1) and no noise such as
+    a negative zero."""
+    digits = digits or {}
+    plans = sorted(summary.index.get_level_values(0).unique())
+    rows = []
+    for metric, label in labels.items():
+        row = {"quantity": label}
+        d = digits.get(metric, 1)
+        for p in plans:
+            if (p, metric) not in summary.index:
+                row[f"Plan {p}"] = "–"
+                continue
+            s = summary.loc[(p, metric)]
+            row[f"Plan {p}"] = f"{_num(s['mean'], d)} [{_num(s['lo'], d)}, {_num(s['hi'], d)}]"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def order_phrase(order: Sequence[int]) -> str:
+    """``(4, 3, 2, 1)`` -> ``"Plan 4, 3, 2, 1"``."""
+    return "Plan " + ", ".join(str(int(p)) for p in order)
+
+
+def flip_phrase(flips: RankFlips) -> str:
+    """``"never flips"`` or ``"flips at 3 of them"`` (the points of :func:`rank_flips`)."""
+    if flips.n_flipped == 0:
+        return "never flips"
+    return f"flips at {flips.n_flipped} of them"
+
+
+@dataclass(frozen=True)
+class CloseCall:
+    """The closest pair of consecutive plans of a :class:`RankFlips` reference order.
+
+    ``ahead`` precedes ``behind`` in the reference order; ``worst`` and ``mean`` are the
+    smallest and the mean margin over the points (positive: the order holds; units of the
+    ranked metric), ``n_overtaken`` the points at which ``behind`` is at least as good.
+    """
+
+    ahead: int
+    behind: int
+    worst: float
+    mean: float
+    n_overtaken: int
+
+
+def closest_call(flips: RankFlips) -> CloseCall:
+    """The pair of consecutive plans of the reference order with the smallest margin."""
+    m = flips.margins
+    if m.empty or not len(m.columns):
+        raise ValueError("closest_call: no point at which every plan was solved")
+    pair = m.min().idxmin()  # "b vs a": b follows a in the reference order
+    behind, ahead = (int(v) for v in pair.split(" vs "))
+    col = m[pair]
+    return CloseCall(ahead, behind, float(col.min()), float(col.mean()), int((col <= 0).sum()))
+
+
+def lead_phrase(call: CloseCall, unit: str = "seed") -> str:
+    """``"stays ahead at every seed"`` or ``"is overtaken at 3 seeds"``."""
+    if call.n_overtaken == 0:
+        return f"stays ahead at every {unit}"
+    plural = "" if call.n_overtaken == 1 else "s"
+    return f"is overtaken at {call.n_overtaken} {unit}{plural}"
+
+
+def advantage_at(adv: pd.DataFrame, x: str, value: float) -> float:
+    """Plan 4's advantage (%) of :func:`co_planning_advantage` at the solved point whose ``x``
+    is nearest ``value`` (NaN if no point was solved)."""
+    solved = adv.dropna(subset=["advantage_pct"])
+    if solved.empty:
+        return float("nan")
+    k = (solved[x] - value).abs().to_numpy().argmin()
+    return float(solved["advantage_pct"].iloc[k])
+
+
+def ev_verdict(at_zero: float, at_reference: float, tol_pct: float) -> str:
+    """What the EV sweep says about Plan 4's advantage (% without EVs and with the paper's)."""
+    if at_zero > tol_pct:
+        return "it is there even without EVs"
+    if at_reference > tol_pct:
+        return "it needs EVs to schedule"
+    return "it stays below the threshold even with the paper's fleet"
+
+
+def tariff_verdict(at_flat: float, at_widest: float) -> str:
+    """What the tariff sweep says about Plan 4's advantage (% at equal peak and valley prices
+    and at the widest swept ratio)."""
+    if at_flat < 0.5 * at_widest:
+        return "most of it is paid by the tariff for moving the charging in time"
+    return "less than half of it comes from the spread of the tariff"
+
+
+def sop_verdict(lowest: float, tol_pct: float) -> str:
+    """What the SOP-cost sweep says about Plan 4's advantage (its smallest value, %)."""
+    if lowest > tol_pct:
+        return "it does not come from the SOPs"
+    return "at some SOP prices it falls to the threshold or below"
+
+
+def sop_gone_phrase(
+    table: pd.DataFrame, x: str, *, plan: int = 2, below_kva: float = 1.0, fmt: str = ",.0f"
+) -> str:
+    """``"from 8,000 RMB/kVA on"`` (the smallest swept ``x`` at which ``plan`` builds less than
+    ``below_kva`` of SOPs) or ``"at no swept price"``."""
+    ok = table[(table["status"] == "ok") & (table["plan"] == plan)]
+    gone = ok.loc[ok["sop_kva"] < below_kva, x]
+    return f"from {gone.min():{fmt}} RMB/kVA on" if len(gone) else "at no swept price"
+
+
+def limit_binds(
+    values: np.ndarray | Sequence[float] | float, limit: float, tol: float = 1e-4
+) -> str:
+    """``"binds"`` if the smallest value reaches a lower ``limit`` (within ``tol``), else
+    ``"does not bind"``."""
+    return "binds" if float(np.min(values)) <= limit + tol else "does not bind"
+
+
+def settings_phrase(settings: Mapping[str, Any], params: Params | None = None) -> str:
+    """The settings of a point that differ from the paper's case (``params``, default
+    ``data/params.yaml``; special axes at 1, the tariff ratio of Table 1), in words, or
+    ``"the paper's case"``."""
+    p = params or load_params()
+    t = p.tariff
+    reference = {
+        "ev_count_scale": 1.0,
+        "dg_scale": 1.0,
+        "tariff_peak_valley_ratio": t.peak_rmb_per_kwh / t.valley_rmb_per_kwh,
+        "sop.unit_cost_rmb_per_kva": p.sop.unit_cost_rmb_per_kva,
+        "network.v_min_pu": p.network.v_min_pu,
+        "ev.seed": p.ev.seed,
+    }
+    changed = [
+        SETTING_WORDS.get(key, key + " = {value}").format(value=value)
+        for key, value in settings.items()
+        if key not in reference or not math.isclose(float(value), float(reference[key]))
+    ]
+    return ", ".join(changed) if changed else "the paper's case"
+
+
+def _span(values: Sequence[int]) -> str:
+    lo, hi = min(values), max(values)
+    return f"{lo}" if lo == hi else f"{lo}-{hi}"
+
+
+def study_size_phrase(studies: Mapping[str, StudyTable], robustness: str = "robustness") -> str:
+    """Which studies produced the chapter's tables and figures, and their size: e.g. ``"the
+    small CI-sized studies: 8 seeds, 4-6 points a sweep"``."""
+    sizes = {s.size for s in studies.values()}
+    full = [n for n, s in studies.items() if s.size == "full"]
+    if sizes == {"full"}:
+        kind = "the full-size studies (finished tables of `sopev sweep`)"
+    elif full:
+        kind = "full-size tables for " + ", ".join(full) + " and small CI-sized studies otherwise"
+    else:
+        kind = "the small CI-sized studies (the `small:` sections of `studies/*.yaml`)"
+    parts = []
+    if robustness in studies:
+        parts.append(f"{studies[robustness].table['ev.seed'].nunique()} Monte Carlo seeds")
+    points = [s.table["point"].nunique() for n, s in studies.items() if n != robustness]
+    if points:
+        parts.append(f"{_span(points)} points a sweep")
+    return kind + (": " + ", ".join(parts) if parts else "")
+
+
+def full_tables_phrase(names: Sequence[str], use_full_results: bool = True) -> str:
+    """Whether finished full-size tables of ``studies/<name>.yaml`` exist, computed with the
+    current model code (:func:`sopev_lib.studies.sweep.code_fingerprint`), as a phrase."""
+    from sopev_lib.studies.sweep import code_fingerprint, load_config, read_meta
+
+    if not use_full_results:
+        return "not looked for (the parameter `use_full_results` is off)"
+    current = stale = 0
+    for name in names:
+        full = load_config(STUDY_DIR / f"{name}.yaml", check=False)
+        meta = read_meta(full)
+        if meta.get("complete"):
+            if meta.get("code") == code_fingerprint(full.function):
+                current += 1
+            else:
+                stale += 1
+    if current == len(names):
+        return f"found for all {len(names)} studies, computed with this code"
+    found = f"found for {current} of {len(names)} studies"
+    if stale:
+        found += f"; {stale} more were computed with other code and are not used"
+    return found
+
+
+def studies_table(studies: Mapping[str, StudyTable]) -> pd.DataFrame:
+    """One row per study: its file, the swept quantity, points, plans that failed, where the
+    table comes from and its wall time (s)."""
+    rows = []
+    for name, st in studies.items():
+        axis = next(iter(st.meta.get("config", {}).get("axes", {})), "")
+        t = st.table
+        rows.append(
+            {
+                "file": f"{name}.yaml",
+                "swept": AXIS_LABELS.get(axis, axis),
+                "points": int(t["point"].nunique()),
+                "failed plans": int((t["status"] != "ok").sum()),
+                "source": st.source,
+                "wall time (s)": _num(st.meta.get("seconds", float("nan")), 1),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def sensitivity_findings(tables: Mapping[str, pd.DataFrame], tol_pct: float) -> pd.DataFrame:
+    """One row per sensitivity study of :data:`SENSITIVITY_STUDIES`: the swept quantity, its
+    range and points, where Plan 4's advantage exceeds ``tol_pct`` (:func:`describe_advantage`)
+    and which plans failed (:func:`failure_text`)."""
+    rows = []
+    for name, (_, x) in SENSITIVITY_STUDIES.items():
+        if name not in tables:
+            continue
+        t = tables[name]
+        fmt = AXIS_FORMATS[x]
+        xs = t[x].dropna()
+        rows.append(
+            {
+                "swept": AXIS_LABELS[x],
+                "range": f"{xs.min():{fmt}}-{xs.max():{fmt}}",
+                "points": int(t["point"].nunique()),
+                "Plan 4's advantage": describe_advantage(
+                    co_planning_advantage(t, x), x, tol_pct, fmt
+                ),
+                "failures": failure_text(t, x, fmt),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+#: Names of the columns of :func:`co_planning_advantage` and of a plan row in the outputs of
+#: the chapter's code cells (no math is typeset there).
+COLUMN_WORDS: dict[str, str] = {
+    "best_other": "cheaper of Plans 2-3 (10⁴ RMB/yr)",
+    "plan_total": "Plan 4 (10⁴ RMB/yr)",
+    "advantage_pct": "Plan 4's advantage (%)",
+    "status": "status",
+    "total": "total cost (10⁴ RMB/yr)",
+    "saving_pct": "saving vs Plan 1 (%)",
+    "sop_kva": "SOP capacity (kVA)",
+    "ess_kwh": "batteries (kWh)",
+    "v_min_pu": "lowest voltage (p.u.)",
+}
+
+
+def _clean_round(frame: pd.DataFrame, digits: int) -> pd.DataFrame:
+    """Numbers rounded to ``digits`` without a negative zero (round-off shown as 0)."""
+    num = frame.select_dtypes("number").columns
+    out = frame.copy()
+    out[num] = out[num].round(digits) + 0.0
+    return out
+
+
+def advantage_frame(adv: pd.DataFrame, x: str, digits: int = 2) -> pd.DataFrame:
+    """:func:`co_planning_advantage` for a reader: one row per swept value (index named by
+    :data:`AXIS_LABELS`), the cheaper of Plans 2-3, Plan 4 and the advantage in words."""
+    cols = ["best_other", "plan_total", "advantage_pct"]
+    out = adv.set_index(x)[cols].rename(columns=COLUMN_WORDS)
+    out.index.name = AXIS_LABELS.get(x, x)
+    return _clean_round(out, digits)
+
+
+def plan_pivot(
+    table: pd.DataFrame,
+    x: str,
+    metric: str,
+    *,
+    plans: Sequence[int] | None = None,
+    digits: int = 2,
+) -> pd.DataFrame:
+    """``metric`` of the solved plans (columns ``Plan n``) against the swept ``x`` (rows, named
+    by :data:`AXIS_LABELS`); NaN where a plan failed."""
+    ok = table[table["status"] == "ok"]
+    if plans is not None:
+        ok = ok[ok["plan"].isin(list(plans))]
+    wide = ok.pivot_table(index=x, columns="plan", values=metric, aggfunc="first")
+    wide = wide.reindex(sorted(table[x].dropna().unique()))
+    wide.columns = [f"Plan {int(p)}" for p in wide.columns]
+    wide.index.name = AXIS_LABELS.get(x, x)
+    return _clean_round(wide, digits)
+
+
+def plan_rows_frame(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], digits: int = 3
+) -> pd.DataFrame:
+    """Rows of :func:`plan_metrics` for a reader: one row per plan (``Plan n``), the given
+    columns named in words (:data:`COLUMN_WORDS`)."""
+    frame = pd.DataFrame(list(rows))
+    frame.index = [f"Plan {int(p)}" for p in frame["plan"]]
+    frame = frame.reindex(columns=list(columns)).rename(columns=COLUMN_WORDS)
+    return _clean_round(frame, digits)

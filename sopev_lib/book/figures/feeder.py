@@ -18,17 +18,19 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
-from sopev_lib.book.style import PALETTE, step
+from sopev_lib.book.style import COLUMN_IN, MIN_FONT_PT, PALETTE, displayed_pt, step
 from sopev_lib.system.feeder import Feeder
 
 __all__ = [
     "FeederLayout",
     "draw_feeder",
     "feeder_layout",
+    "legible_font_pt",
     "plot_daily_power_flow",
     "plot_daily_profiles",
     "plot_voltage_profile",
@@ -217,6 +219,46 @@ def _label_point(curve: np.ndarray, obstacles: np.ndarray, y_scale: float) -> np
     return middle[int(np.argmax(clearance))]
 
 
+@dataclass(frozen=True)
+class _Geometry:
+    """Sizes of a feeder diagram drawn :data:`COLUMN_IN` wide: inches per drawing unit along x
+    and y, the font size (pt) that shows at :data:`MIN_FONT_PT` or more in the book, and the
+    bus marker diameter (pt)."""
+
+    x_unit_in: float
+    y_unit_in: float
+    font_pt: float
+    bus_pt: float
+
+    @property
+    def y_scale(self) -> float:
+        """Drawing units along y per unit along x at equal length on the page."""
+        return self.y_unit_in / self.x_unit_in
+
+    def offset_units(self, points: float) -> float:
+        """A vertical offset in points, in drawing units."""
+        return points / 72.0 / self.y_unit_in
+
+
+#: Inches between two rows of a feeder diagram, above the top row / below the bottom row
+#: (room for two stacked badges), and per row of the legend below the drawing.
+_ROW_IN, _MARGIN_IN, _LEGEND_ROW_IN = 0.62, 0.5, 0.2
+
+
+def legible_font_pt(width_in: float) -> float:
+    """The smallest font size (pt, rounded up to 0.1) that shows at :data:`MIN_FONT_PT` or more
+    in a figure ``width_in`` wide once the page has fitted it into the text column."""
+    return float(np.ceil(10.0 * MIN_FONT_PT / displayed_pt(1.0, width_in)) / 10.0)
+
+
+def _geometry(x_span: float, width_in: float) -> _Geometry:
+    font = legible_font_pt(width_in)
+    x_unit = width_in / x_span
+    # a bus circle holds a two-digit number but leaves at least a third of the spacing free
+    bus = min(2.0 * font, 0.66 * 72.0 * x_unit)
+    return _Geometry(x_unit_in=x_unit, y_unit_in=_ROW_IN, font_pt=font, bus_pt=bus)
+
+
 def draw_feeder(
     feeder: Feeder,
     *,
@@ -227,15 +269,21 @@ def draw_feeder(
     layout: FeederLayout | None = None,
     title: str | None = None,
 ) -> Figure:
-    """Single-line diagram of a radial feeder.
+    """Single-line diagram of a radial feeder, drawn at the width of the book's text column.
+
+    The figure is :data:`~sopev_lib.book.style.COLUMN_IN` wide, every text at the smallest size
+    that shows at :data:`~sopev_lib.book.style.MIN_FONT_PT` in the book
+    (:func:`legible_font_pt`); bus numbers sit in their circles, DG units and stations in
+    badges next to their bus (``PV 800``: a PV unit of 800 kW), tie lines are dashed curves.
 
     Args:
         feeder: the feeder; in-service branches are drawn solid, tie lines dashed and labelled.
         sop_sites: names of the tie lines that carry an SOP (highlighted), e.g. ``["12-22"]``.
         pv_kw, wind_kw: rating (kW) of the PV / wind unit at each 1-based bus.
-        stations: label of the EV charging station at each 1-based bus, e.g. ``{18: "EV 1"}``.
+        stations: label of the EV charging station at each 1-based bus, e.g. ``{18: "EV 1"}``
+            (keep it short: a badge is about as wide as its text).
         layout: bus positions; default :func:`feeder_layout` of ``feeder``.
-        title: optional axes title.
+        title: optional title above the drawing.
 
     Returns:
         The figure (one axes, no ticks; the substation is bus ``feeder.bus[0]``).
@@ -246,26 +294,33 @@ def draw_feeder(
     unknown = sop - {t.name for t in feeder.ties}
     if unknown:
         raise ValueError(f"sop_sites {sorted(unknown)} are not tie lines of {feeder.name!r}")
-    x_span = float(np.ptp(xy[:, 0])) + 2.0
-    n_rows = int(rows.max() - rows.min()) + 1
-    fig, ax = plt.subplots(figsize=(max(6.0, _X_UNIT * x_span), max(3.2, _Y_UNIT * (n_rows + 1.1))))
-    placed = _place_badges(feeder, layout, pv_kw, wind_kw, stations)
-    obstacles = _obstacles(feeder, xy, placed)
+    geo = _geometry(float(np.ptp(xy[:, 0])) + 2.0, COLUMN_IN)
+    margin = _MARGIN_IN + (0.3 if title else 0.0)
+    drawing_in = float(rows.max() - rows.min()) * geo.y_unit_in + 2 * _MARGIN_IN
+    legend_in = 0.08 + _LEGEND_ROW_IN * (3 if sop else 2)  # 3 columns of 6 or 7 entries
+    height = drawing_in + legend_in + (0.3 if title else 0.0)
+    # axes placed by hand (no layout engine: the drawing units must keep their size in inches);
+    # a placeholder engine, since matplotlib restores "no engine" as the rcParams default
+    fig = plt.figure(figsize=(COLUMN_IN, height), layout=PlaceHolderLayoutEngine(True, True))
+    ax = fig.add_axes((0.0, legend_in / height, 1.0, (drawing_in + margin - _MARGIN_IN) / height))
+    placed = _place_badges(feeder, layout, pv_kw, wind_kw, stations, geo)
+    obstacles = _obstacles(feeder, xy, placed, geo)
     for f, t in zip(feeder.from_idx, feeder.to_idx, strict=True):
-        ax.plot(*xy[[f, t]].T, color=LINE_COLOR, lw=1.6, zorder=1, solid_capstyle="round")
-    _draw_ties(ax, feeder, xy, sop, obstacles)
-    _draw_buses(ax, feeder, xy, placed)
-    _feeder_legend(ax)
+        ax.plot(*xy[[f, t]].T, color=LINE_COLOR, lw=1.5, zorder=1, solid_capstyle="round")
+    _draw_ties(ax, feeder, xy, sop, obstacles, geo)
+    _draw_buses(ax, feeder, xy, placed, geo)
+    _feeder_legend(fig, geo, has_sop=bool(sop))
     ax.set_xlim(xy[:, 0].min() - 1.0, xy[:, 0].max() + 1.0)
-    ax.set_ylim(rows.min() - 0.7, rows.max() + 0.7)
+    ax.set_ylim(
+        rows.min() - _MARGIN_IN / geo.y_unit_in,
+        rows.max() + (margin) / geo.y_unit_in,
+    )
     ax.set_axis_off()
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize=geo.font_pt + 1, y=1.0, va="top")
     return fig
 
 
-#: Inches per drawing unit of :func:`draw_feeder` (horizontal, vertical).
-_X_UNIT, _Y_UNIT = 0.62, 1.05
 #: A badge: bus index, vertical offset (points), text, colour.
 _Badge = tuple[int, float, str, tuple]
 
@@ -276,13 +331,14 @@ def _place_badges(
     pv_kw: Mapping[int, float] | None,
     wind_kw: Mapping[int, float] | None,
     stations: Mapping[int, str] | None,
+    geo: _Geometry,
 ) -> list[_Badge]:
     """Labels of DG units and stations, stacked away from the bus's vertical branches."""
     xy, rows = layout.xy, layout.row
     badges: dict[int, list[tuple[str, tuple]]] = {}
     for mapping, kind, color in ((pv_kw, "PV", PV_COLOR), (wind_kw, "WT", WIND_COLOR)):
         for bus, kw in (mapping or {}).items():
-            badges.setdefault(feeder.index_of(bus), []).append((f"{kind} {kw:g} kW", color))
+            badges.setdefault(feeder.index_of(bus), []).append((f"{kind} {kw:g}", color))
     for bus, label in (stations or {}).items():
         badges.setdefault(feeder.index_of(bus), []).append((label, EV_COLOR))
     vertical = [
@@ -290,6 +346,8 @@ def _place_badges(
         for f, t in zip(feeder.from_idx, feeder.to_idx, strict=True)
         if xy[f, 0] == xy[t, 0]
     ]
+    first = geo.bus_pt / 2 + 0.9 * geo.font_pt  # centre of the first badge from the bus centre
+    step = 1.75 * geo.font_pt  # from one stacked badge to the next
     placed: list[_Badge] = []
     for i, items in badges.items():
         up_used = any(i in (a, b) and xy[a + b - i, 1] > xy[i, 1] for a, b in vertical)
@@ -297,30 +355,34 @@ def _place_badges(
         outward = 1 if rows[i] >= 0 else -1
         if (outward > 0 and up_used) or (outward < 0 and down_used):
             outward = -outward
-        placed.extend((i, outward * (15.0 + 13.0 * k), t, c) for k, (t, c) in enumerate(items))
+        placed.extend((i, outward * (first + step * k), t, c) for k, (t, c) in enumerate(items))
     return placed
 
 
-def _obstacles(feeder: Feeder, xy: np.ndarray, placed: list[_Badge]) -> np.ndarray:
+def _obstacles(feeder: Feeder, xy: np.ndarray, placed: list[_Badge], geo: _Geometry) -> np.ndarray:
     """Points the tie curves avoid: buses, points along branches, badges (drawing units)."""
     pts = [xy]
     for f, t in zip(feeder.from_idx, feeder.to_idx, strict=True):
         s = np.linspace(0.0, 1.0, 5)[:, None]
         pts.append((1 - s) * xy[f] + s * xy[t])
     for i, off, _, _ in placed:
-        y = xy[i, 1] + off / 72.0 / _Y_UNIT
-        pts.append(np.array([[xy[i, 0] + dx, y] for dx in (-0.4, 0.0, 0.4)]))
+        y = xy[i, 1] + geo.offset_units(off)
+        pts.append(np.array([[xy[i, 0] + dx, y] for dx in (-0.5, 0.0, 0.5)]))
     return np.vstack(pts)
 
 
 def _draw_ties(
-    ax: plt.Axes, feeder: Feeder, xy: np.ndarray, sop: set[str], obstacles: np.ndarray
+    ax: plt.Axes,
+    feeder: Feeder,
+    xy: np.ndarray,
+    sop: set[str],
+    obstacles: np.ndarray,
+    geo: _Geometry,
 ) -> None:
     """Tie lines as dashed curves around the obstacles, SOP sites highlighted, each labelled."""
-    y_scale = _Y_UNIT / _X_UNIT
     for tie in feeder.ties:
         a, b = feeder.index_of(tie.bus_a), feeder.index_of(tie.bus_b)
-        c = _tie_control(xy[a], xy[b], obstacles, y_scale)
+        c = _tie_control(xy[a], xy[b], obstacles, geo.y_scale)
         is_sop = tie.name in sop
         color = SOP_COLOR if is_sop else TIE_COLOR
         path = MplPath([xy[a], c, xy[b]], [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3])
@@ -329,43 +391,39 @@ def _draw_ties(
                 path,
                 fill=False,
                 edgecolor=color,
-                lw=2.4 if is_sop else 1.3,
-                linestyle=(0, (5, 3)),
+                lw=2.2 if is_sop else 1.2,
+                linestyle=(0, (4, 2.5)),
                 zorder=0.5,
             )
         )
-        mid = _label_point(_bezier(xy[a], c, xy[b]), obstacles, y_scale)
+        mid = _label_point(_bezier(xy[a], c, xy[b]), obstacles, geo.y_scale)
         ax.text(
             *mid,
             tie.name,
             ha="center",
             va="center",
-            fontsize=8,
+            fontsize=geo.font_pt,
             color=color,
             fontweight="bold" if is_sop else "normal",
             zorder=4,
-            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9},
+            bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.9},
         )
 
 
-def _draw_buses(ax: plt.Axes, feeder: Feeder, xy: np.ndarray, placed: list[_Badge]) -> None:
+def _draw_buses(
+    ax: plt.Axes, feeder: Feeder, xy: np.ndarray, placed: list[_Badge], geo: _Geometry
+) -> None:
     """Bus circles with their numbers, the substation square and the DG / station badges."""
+    size = geo.bus_pt**2  # scatter sizes are areas in pt^2
     ax.scatter(
-        xy[1:, 0], xy[1:, 1], s=190, facecolor="white", edgecolor=LINE_COLOR, lw=1.2, zorder=3
+        xy[1:, 0], xy[1:, 1], s=size, facecolor="white", edgecolor=LINE_COLOR, lw=1.0, zorder=3
     )
-    ax.scatter(xy[0, 0], xy[0, 1], s=230, marker="s", color=LINE_COLOR, zorder=3)
+    ax.scatter(xy[0, 0], xy[0, 1], s=1.1 * size, marker="s", color=LINE_COLOR, zorder=3)
     for i, b in enumerate(feeder.bus):
         color = "white" if i == 0 else "black"
-        ax.text(*xy[i], str(b), ha="center", va="center", fontsize=7, zorder=5, color=color)
-    ax.annotate(
-        "substation",
-        xy[0],
-        xytext=(0, -14),
-        textcoords="offset points",
-        ha="center",
-        va="top",
-        fontsize=8,
-    )
+        ax.text(
+            *xy[i], str(b), ha="center", va="center", fontsize=geo.font_pt, zorder=5, color=color
+        )
     for i, off, text, color in placed:
         ax.annotate(
             text,
@@ -374,29 +432,48 @@ def _draw_buses(ax: plt.Axes, feeder: Feeder, xy: np.ndarray, placed: list[_Badg
             textcoords="offset points",
             ha="center",
             va="center",
-            fontsize=7.5,
+            fontsize=geo.font_pt,
             zorder=6,
-            bbox={"boxstyle": "round,pad=0.2", "fc": _tint(color), "ec": color, "lw": 1.0},
+            bbox={"boxstyle": "round,pad=0.15", "fc": _tint(color), "ec": color, "lw": 0.9},
         )
 
 
-def _feeder_legend(ax: plt.Axes) -> None:
+def _feeder_legend(fig: Figure, geo: _Geometry, *, has_sop: bool) -> None:
     handles = [
-        Line2D([], [], color=LINE_COLOR, lw=1.6, label="in-service branch"),
-        Line2D([], [], color=TIE_COLOR, lw=1.2, ls=(0, (5, 3)), label="tie line (normally open)"),
-        Line2D([], [], color=SOP_COLOR, lw=2.4, ls=(0, (5, 3)), label="SOP site (tie line)"),
-        Patch(fc=_tint(PV_COLOR), ec=PV_COLOR, label="PV unit"),
-        Patch(fc=_tint(WIND_COLOR), ec=WIND_COLOR, label="wind turbine (WT)"),
+        Line2D([], [], color=LINE_COLOR, marker="s", ms=7, lw=0, label="substation"),
+        Line2D([], [], color=LINE_COLOR, lw=1.5, label="in-service branch"),
+        Line2D([], [], color=TIE_COLOR, lw=1.2, ls=(0, (4, 2.5)), label="tie line (open)"),
+        Patch(fc=_tint(PV_COLOR), ec=PV_COLOR, label="PV unit (kW)"),
+        Patch(fc=_tint(WIND_COLOR), ec=WIND_COLOR, label="wind turbine, WT (kW)"),
         Patch(fc=_tint(EV_COLOR), ec=EV_COLOR, label="EV charging station"),
     ]
-    ax.legend(
+    if has_sop:
+        handles.insert(
+            2, Line2D([], [], color=SOP_COLOR, lw=2.2, ls=(0, (4, 2.5)), label="SOP site")
+        )
+    fig.legend(
         handles=handles,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.01),
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.0),
         ncol=3,
-        fontsize=8,
+        fontsize=geo.font_pt,
         frameon=False,
+        handlelength=2.2,
+        columnspacing=1.2,
     )
+
+
+#: Font sizes (pt) of the line plots, drawn :data:`COLUMN_IN` wide: ticks, legends and notes;
+#: axis labels. Both show at 9 pt or more in the book.
+_SMALL, _LABEL = 8.5, 9.5
+
+
+def _fonts(*axes: plt.Axes) -> None:
+    """Tick labels at :data:`_SMALL`, axis labels at :data:`_LABEL`."""
+    for ax in axes:
+        ax.tick_params(labelsize=_SMALL)
+        ax.xaxis.label.set_size(_LABEL)
+        ax.yaxis.label.set_size(_LABEL)
 
 
 def plot_voltage_profile(
@@ -413,33 +490,34 @@ def plot_voltage_profile(
     Args:
         feeder: the feeder.
         v_pu: voltage magnitude per bus (p.u.), shape (n_bus,).
-        v_min_pu, v_max_pu: limits drawn as dashed lines when given.
+        v_min_pu, v_max_pu: limits drawn as dashed lines when given (and within the range of
+            the voltages, give or take 0.02 p.u.).
         layout: supplies the sections (default :func:`feeder_layout`).
         title: optional axes title.
+
+    Returns:
+        The figure, one line (with markers) per section of ``layout`` in its order, so that
+        line ``k`` holds the buses of ``layout.sections[k]``.
     """
     v = np.asarray(v_pu, dtype=float)
     if v.shape != (feeder.n_bus,):
         raise ValueError(f"v_pu: expected shape ({feeder.n_bus},), got {v.shape}")
     layout = layout or feeder_layout(feeder)
-    fig, ax = plt.subplots(figsize=(8.0, 3.8))
+    fig, ax = plt.subplots(figsize=(COLUMN_IN, 3.6))
     for k, (sec, parent) in enumerate(zip(layout.sections, layout.attach, strict=True)):
         idx = list(sec)
-        label = (
-            f"main trunk {feeder.bus[idx[0]]}-{feeder.bus[idx[-1]]}"
-            if parent < 0
-            else f"lateral {feeder.bus[idx[0]]}-{feeder.bus[idx[-1]]} (from bus "
-            f"{feeder.bus[parent]})"
-        )
-        ax.plot(feeder.bus[idx], v[idx], "o-", ms=4, lw=1.5, color=PALETTE[k % 10], label=label)
+        ends = f"{feeder.bus[idx[0]]}-{feeder.bus[idx[-1]]}"
+        label = f"trunk {ends}" if parent < 0 else f"lateral {ends} (at bus {feeder.bus[parent]})"
+        ax.plot(feeder.bus[idx], v[idx], "o-", ms=3.5, lw=1.5, color=PALETTE[k % 10], label=label)
     i_min = int(np.argmin(v))
     ax.annotate(
-        f"lowest: {v[i_min]:.4f} p.u. at bus {feeder.bus[i_min]}",
+        f"lowest: {v[i_min]:.4f} p.u.\nat bus {feeder.bus[i_min]}",
         (feeder.bus[i_min], v[i_min]),
-        xytext=(-60, -4),
+        xytext=(-28, 4),
         textcoords="offset points",
         ha="right",
-        va="center",
-        fontsize=8,
+        va="bottom",
+        fontsize=_SMALL,
         arrowprops={"arrowstyle": "->", "lw": 0.8, "color": "0.2"},
     )
     lo = min(v.min(), v_min_pu if v_min_pu is not None else v.min())
@@ -447,19 +525,17 @@ def plot_voltage_profile(
     for lim, name, va in ((v_min_pu, "$V_{min}$", "bottom"), (v_max_pu, "$V_{max}$", "top")):
         if lim is not None and lo - 0.02 <= lim <= hi + 0.02:
             ax.axhline(lim, color="0.3", ls="--", lw=1.0)
-            ax.text(
-                feeder.bus.min(), lim, f" {name} = {lim:g} p.u.", va=va, fontsize=8, color="0.2"
-            )
+            ax.text(feeder.bus.min(), lim, f" {name} = {lim:g} p.u.", va=va, fontsize=_SMALL)
     ax.set_ylim(lo - 0.012, hi + 0.006)
     ax.set_xlim(feeder.bus.min() - 0.7, feeder.bus.max() + 0.7)
-    step = 1 if feeder.n_bus <= 40 else int(np.ceil(feeder.n_bus / 40))
-    ax.set_xticks(feeder.bus[::step])
-    ax.tick_params(axis="x", labelsize=7)
+    every = max(1, int(np.ceil(feeder.n_bus / 17)))  # about 17 tick labels fit the width
+    ax.set_xticks(feeder.bus[::every])
     ax.set_xlabel("bus")
-    ax.set_ylabel("voltage magnitude (p.u.)")
-    ax.legend(fontsize=8, loc="upper right")
+    ax.set_ylabel("voltage (p.u.)")
+    ax.legend(fontsize=_SMALL, loc="upper right")
+    _fonts(ax)
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize=_LABEL)
     return fig
 
 
@@ -479,41 +555,39 @@ def plot_daily_profiles(
         pv_kw, wind_kw: total available PV and wind output per hour (kW), shape (T,).
         tariff_rmb_per_kwh: purchase price per hour, shape (T,).
         tariff_period: "peak" / "flat" / "valley" per hour.
+
+    Returns:
+        Two axes: the four power curves (load, PV, wind, PV + wind, as steps in that order)
+        and the tariff (one step line over one shaded span per hour).
     """
     hours = np.asarray(hours)
     fig, (ax, ax2) = plt.subplots(
-        2, 1, figsize=(8.0, 5.2), sharex=True, gridspec_kw={"height_ratios": [3, 1.2]}
+        2, 1, figsize=(COLUMN_IN, 4.6), sharex=True, gridspec_kw={"height_ratios": [3, 1.3]}
     )
+    pv, wind = np.asarray(pv_kw, dtype=float), np.asarray(wind_kw, dtype=float)
     step(ax, np.asarray(load_kw), color=LINE_COLOR, lw=2.0, label="total load")
-    step(ax, np.asarray(pv_kw), color=PV_COLOR, lw=2.0, label="PV available")
-    step(ax, np.asarray(wind_kw), color=WIND_COLOR, lw=2.0, label="wind available")
-    step(
-        ax,
-        np.asarray(pv_kw) + np.asarray(wind_kw),
-        color=PALETTE[4],
-        lw=1.4,
-        ls="--",
-        label="PV + wind available",
-    )
+    step(ax, pv, color=PV_COLOR, lw=2.0, label="PV available")
+    step(ax, wind, color=WIND_COLOR, lw=2.0, label="wind available")
+    step(ax, pv + wind, color=PALETTE[4], lw=1.4, ls="--", label="PV + wind")
     ax.set_ylabel("power (kW)")
-    top = max(np.max(load_kw), np.max(np.asarray(pv_kw) + np.asarray(wind_kw)))
-    ax.set_ylim(0, 1.22 * top)  # headroom for the legend
-    ax.legend(fontsize=8, ncol=4, loc="upper center")
-    periods = list(tariff_period)
-    for h, period in zip(hours, periods, strict=True):
+    top = max(float(np.max(load_kw)), float(np.max(pv + wind)))
+    ax.set_ylim(0, 1.25 * top)  # headroom for the legend
+    ax.legend(fontsize=_SMALL, ncol=2, loc="upper left")
+    for h, period in zip(hours, list(tariff_period), strict=True):
         ax2.axvspan(h, h + 1, color=PERIOD_COLORS.get(period, "0.9"), alpha=0.25, lw=0)
     step(ax2, np.asarray(tariff_rmb_per_kwh), color=LINE_COLOR, lw=1.8)
     ax2.set_ylabel("tariff\n(RMB/kWh)")
-    ax2.set_ylim(0, float(np.max(tariff_rmb_per_kwh)) * 1.3)
+    ax2.set_ylim(0, float(np.max(tariff_rmb_per_kwh)) * 1.45)
     ax2.legend(
         handles=[Patch(color=PERIOD_COLORS[p], alpha=0.35, label=p) for p in PERIOD_COLORS],
-        fontsize=8,
+        fontsize=_SMALL,
         ncol=3,
         loc="upper left",
     )
     ax2.set_xlabel("hour of day")
     ax2.set_xlim(hours[0], hours[-1] + 1)
     ax2.set_xticks(np.arange(hours[0], hours[-1] + 2, 3))
+    _fonts(ax, ax2)
     return fig
 
 
@@ -537,9 +611,12 @@ def plot_daily_power_flow(
         loss_kw: total network loss per hour (kW), shape (T,).
         v_limits: (V_min, V_max) drawn as dashed lines.
         p_substation_min_kw: lower limit of the substation import, drawn as a dashed line.
+
+    Returns:
+        Three axes sharing the hour axis: voltages (highest, lowest), import, losses.
     """
     hours = np.asarray(hours)
-    fig, axes = plt.subplots(3, 1, figsize=(8.0, 7.0), sharex=True)
+    fig, axes = plt.subplots(3, 1, figsize=(COLUMN_IN, 6.0), sharex=True)
     ax_v, ax_p, ax_l = axes
     step(ax_v, np.asarray(v_max_pu), color=PALETTE[0], lw=2.0, label="highest bus")
     step(ax_v, np.asarray(v_min_pu), color=PALETTE[3], lw=2.0, label="lowest bus")
@@ -547,21 +624,15 @@ def plot_daily_power_flow(
     if v_limits is not None:
         for lim, name in zip(v_limits, ("$V_{min}$", "$V_{max}$"), strict=True):
             ax_v.axhline(lim, color="0.3", ls="--", lw=1.0)
-            ax_v.text(hours[-1] + 1.1, lim, f"{name}\n{lim:g}", va="center", fontsize=8)
+            ax_v.text(hours[0] + 0.3, lim, f"{name} = {lim:g}", va="bottom", fontsize=_SMALL)
             lo, hi = min(lo, lim), max(hi, lim)
-    ax_v.set_ylim(lo - 0.008, hi + 0.008)
+    ax_v.set_ylim(lo - 0.012, hi + 0.02)  # room for the limits' labels above their lines
     ax_v.set_ylabel("voltage (p.u.)")
-    ax_v.legend(fontsize=8, loc="lower left", ncol=2)
-    step(
-        ax_p,
-        np.asarray(p_substation_kw),
-        color=LINE_COLOR,
-        lw=2.0,
-        label="substation import",
-    )
+    ax_v.legend(fontsize=_SMALL, loc="lower right", bbox_to_anchor=(1.0, 0.12), ncol=2)
+    step(ax_p, np.asarray(p_substation_kw), color=LINE_COLOR, lw=2.0)
     if p_substation_min_kw is not None:
         ax_p.axhline(p_substation_min_kw, color="0.3", ls="--", lw=1.0)
-        ax_p.text(hours[-1] + 1.1, p_substation_min_kw, "lower\nlimit", va="center", fontsize=8)
+        ax_p.text(hours[0] + 0.3, p_substation_min_kw, "lower limit", va="bottom", fontsize=_SMALL)
     ax_p.set_ylabel("import (kW)")
     ax_p.set_ylim(bottom=min(0.0, float(np.min(p_substation_kw)) * 1.1))
     step(ax_l, np.asarray(loss_kw), color=PALETTE[4], lw=2.0)
@@ -570,4 +641,5 @@ def plot_daily_power_flow(
     ax_l.set_xlabel("hour of day")
     ax_l.set_xlim(hours[0], hours[-1] + 1)
     ax_l.set_xticks(np.arange(hours[0], hours[-1] + 2, 3))
+    _fonts(*axes)
     return fig

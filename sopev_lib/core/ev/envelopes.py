@@ -4,6 +4,11 @@ of Plans 1-3 (Section 2.2, following ref. [2]).
 The vehicles sampled by :mod:`sopev_lib.core.ev.fleet` are summed per station and hour into the
 bounds of Eq. (5); :func:`planning_envelopes` is what the planning model consumes, and
 :func:`aggregate_feasibility` checks a station schedule against the aggregate model, Eq. (1).
+:func:`plugged_in` spells out X of Eq. (4) for a few vehicles (the book's chapter 2 builds
+Eq. (5) from it by hand and compares with :func:`station_envelopes`).
+
+Chapter 2 of the book includes parts of these functions by the marker comments ``# Eq. (N)``,
+``# end of Eqs. (4)-(5)`` and ``# uncontrolled charging (Plans 1-3)``: keep them when editing.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ __all__ = [
     "aggregate_feasibility",
     "envelope_feasibility",
     "planning_envelopes",
+    "plugged_in",
     "station_envelopes",
 ]
 
@@ -33,6 +39,21 @@ ENVELOPE_FIELDS = (*HOURLY_FIELDS, "uncontrolled_s_kwh", "n_present")
 # --------------------------------------------------------------------------------------------
 # aggregation into generalised storage (Eqs. 4-6) and uncontrolled charging
 # --------------------------------------------------------------------------------------------
+
+
+def plugged_in(fleet: Fleet) -> np.ndarray:
+    """X_{n,t} of Eq. (4) on the cyclic day: True where vehicle n is plugged in during hour t.
+
+    Vehicle n arrives at the start of slot a_n and stays L_n hours, so it is plugged in during
+    the slots a_n, a_n + 1, ..., a_n + L_n - 1 taken modulo T (module docstring of
+    :mod:`sopev_lib.core.ev.fleet`). Returns a bool array of shape (n_vehicles, T); summed over
+    the vehicles of one station and day it is ``StationEnvelopes.n_present``. Meant for one
+    station and day: :func:`station_envelopes` never builds this matrix (it accumulates the
+    same sums on an unrolled timeline, :func:`doubled_timeline`).
+    """
+    hours = np.arange(T_HOURS)
+    since_arrival = (hours[None, :] - fleet.arrival_slot.astype(np.int64)[:, None]) % T_HOURS
+    return since_arrival < fleet.stay_h[:, None]
 
 
 def doubled_timeline(fleet: Fleet, group: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
@@ -52,9 +73,13 @@ def doubled_timeline(fleet: Fleet, group: np.ndarray, n_groups: int) -> dict[str
     def acc(idx: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(idx, weights=weights, minlength=size).astype(float)
 
+    # Eq. (4): X_{n,t} = 1 from the arrival slot a to a + L - 1; +1 at a, -1 at a + L, summed
     present = np.cumsum((acc(base + a) - acc(base + end)).reshape(n_groups, w), axis=1)
+    # Eq. (5), Delta S: +s_arr where X steps up (arrival), -s_lea where it steps down (departure)
     delta = (acc(base + a, fleet.s_arr_kwh) - acc(base + end, fleet.s_lea_kwh)).reshape(n_groups, w)
+    # end of Eqs. (4)-(5)
 
+    # uncontrolled charging (Plans 1-3): rated power from the arrival until s_lea is reached
     p = fleet.rated_power_kw
     # charging time at rated power (h); never beyond the stay (guards round-off when capped)
     hours = np.minimum(fleet.energy_need_kwh / (fleet.eta_ch * p), fleet.stay_h)
@@ -177,11 +202,18 @@ def derive_envelopes(
     uncontrolled: np.ndarray,
     fleet: Fleet,
 ) -> dict[str, np.ndarray]:
-    """Eq. (5) bounds from the count of vehicles plugged in (uniform vehicles of Table 1)."""
+    """Eq. (5) bounds from the count of vehicles plugged in (uniform vehicles of Table 1).
+
+    Every vehicle has the same limits (Table 1), so each sum of Eq. (5) is the per-vehicle limit
+    times ``n_present``, the number of vehicles plugged in (the sum of X_{n,t}, Eq. 4). The
+    power bounds are capped at the station limit of Table 1. Returns the arrays of Eq. (6).
+    """
+    # Eq. (5): P^ch,max = sum_n p^ch_n,max X_n,t (and P^dis,max), capped at Table 1's limit
     p_max = np.minimum(fleet.rated_power_kw * n_present, fleet.power_limit_kw)
-    return {
+    return {  # Eq. (6): the dispatchable potential Lambda_v
         "p_ch_max_kw": p_max,
         "p_dis_max_kw": p_max.copy(),
+        # Eq. (5): S^min = sum_n s^min_n X_n,t and S^max = sum_n s^max_n X_n,t
         "s_min_kwh": fleet.s_min_kwh * n_present,
         "s_max_kwh": fleet.s_max_kwh * n_present,
         "delta_s_kwh": delta_s,
@@ -198,6 +230,7 @@ def station_envelopes(fleet: Fleet) -> StationEnvelopes:
     level is fixed by the energy of the vehicles plugged in at the end of the day (the cyclic
     condition S_{-1} = S_{T-1}).
     """
+    # one group per (day, station): Eqs. (4)-(5) summed on the unrolled timeline, then folded
     n_groups = fleet.n_days * fleet.n_stations
     group = fleet.day.astype(np.int64) * fleet.n_stations + fleet.station
     tl = doubled_timeline(fleet, group, n_groups)
@@ -207,6 +240,7 @@ def station_envelopes(fleet: Fleet) -> StationEnvelopes:
         folded["n_present"], folded["delta_s_kwh"], folded["uncontrolled_kw"], fleet
     )
 
+    # Eq. (1) under uncontrolled charging (p_ch = uncontrolled load, p_dis = 0).
     # Stored energy at the end of hour T-1: vehicles plugged in then are those whose unrolled
     # stay covers slot T-1 (a <= T-1 < a + L); each holds s_arr plus what it has charged so far.
     a = fleet.arrival_slot.astype(np.int64)
@@ -287,12 +321,16 @@ def aggregate_feasibility(
     """
     p_ch = np.asarray(p_ch_kw, dtype=float)
     p_dis = np.zeros_like(p_ch) if p_dis_kw is None else np.asarray(p_dis_kw, dtype=float)
+    # Eq. (1), dt = 1 h: S_t = S_{t-1} + dS_t + eta_ch p_ch_t - p_dis_t / eta_dis, so that
+    # S_t = c + C_t with C_t the cumulated increments and c = S_{-1} free
     inc = delta_s_kwh + eta_ch * p_ch - p_dis / eta_dis
     cum = np.cumsum(inc, axis=-1)
-    closure = cum[..., -1]
+    closure = cum[..., -1]  # cyclic day: S_{T-1} = S_{-1} needs C_{T-1} = 0
+    # S^min_t <= c + C_t <= S^max_t for every t: c in [max(S^min - C), min(S^max - C)]
     lower = np.max(s_min_kwh - cum, axis=-1)
     upper = np.min(s_max_kwh - cum, axis=-1)
     level = 0.5 * (lower + upper)  # mid-interval; when empty, the least-violating level
+    # power bounds of Eq. (1) and the station limit of Table 1
     viol = np.stack(
         np.broadcast_arrays(
             p_ch - p_ch_max_kw,

@@ -154,6 +154,7 @@ class Fleet:
         type_names: names of the vehicle types.
     """
 
+    # Eq. (3): the record E_Vn of each vehicle n, one entry per vehicle in each array
     day: np.ndarray
     station: np.ndarray
     vtype: np.ndarray
@@ -166,6 +167,8 @@ class Fleet:
     s_lea_kwh: np.ndarray
     zero_stay: np.ndarray
     target_capped: np.ndarray
+    # Table 3: vehicles per day, station and type. Table 1: the same limits for every vehicle,
+    # s^min_n = s_min_kwh, s^max_n = s_max_kwh and p^ch_n,max = p^dis_n,max = rated_power_kw
     counts: np.ndarray
     battery_kwh: float
     rated_power_kw: float

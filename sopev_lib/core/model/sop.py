@@ -38,10 +38,11 @@ class SoftOpenPoints(Device):
     Sign convention: P_a, P_b, Q_a, Q_b are drawn from buses a and b (positive = withdrawal).
     Eq. (7) then reads P_a + P_b = P_loss (the paper writes P_a + P_b + P_ab = 0 with power
     injected), and Eq. (8) P_loss = A (|P_a| + |P_b|) is relaxed to P_loss >= A (|P_a| + |P_b|);
-    tightness is checked after every solve (:mod:`sopev_lib.verify.checks`). Both converters have
-    the
-    capacity S of the SOP (Eqs. 9-10, "usually equal"). Investment (Eq. 12) and O&M (Eq. 13)
-    are linear in S with the given annual coefficients (10^4 RMB per kVA and year).
+    tightness is checked after every solve (:mod:`sopev_lib.verify.checks`). Both converters
+    have the capacity S of the SOP (Eqs. 9-10, "usually equal"). Investment (Eq. 12) and O&M
+    (Eq. 13) are linear in S with the given annual coefficients (10^4 RMB per kVA and year).
+    :meth:`build` states Eqs. (7)-(10) between the marker comments ``# Eq. (7)`` and
+    ``# End of Eqs. (7)-(10)`` (chapter 3 shows them).
     """
 
     def __init__(
@@ -74,30 +75,43 @@ class SoftOpenPoints(Device):
         )
 
     def build(self, ctx: BuildContext) -> None:
+        """The SOP variables (per unit, one row per tie, one column per hour) and Eqs. (7)-(10),
+        then the withdrawals at the tie ends and the capacity costs of Eqs. (12)-(13)."""
         k, n_t = len(self.ties), ctx.n_hours
+        # What each converter draws from its bus (+) or injects (-), and its capacity S (p.u.)
         self.Pa = cp.Variable((k, n_t), name="P_sop_a")
         self.Pb = cp.Variable((k, n_t), name="P_sop_b")
         self.Qa = cp.Variable((k, n_t), name="Q_sop_a")
         self.Qb = cp.Variable((k, n_t), name="Q_sop_b")
         self.capacity = cp.Variable(k, name="S_sop", nonneg=True)
+        a = self.loss_coefficient  # A_SOP,a = A_SOP,b = A
+
+        # Eq. (7): together the converters draw exactly their loss
+        self.loss = self.Pa + self.Pb
+        # Eq. (8), relaxed to >=: the loss is at least A (|P_a| + |P_b|)
+        eq8 = self.loss >= a * (cp.abs(self.Pa) + cp.abs(self.Pb))
+        # Eq. (9): converter a within the capacity, ||(P_a, Q_a)|| <= S
         cap_kt = cp.reshape(self.capacity, (k, 1), order="F") @ np.ones((1, n_t))
-        cap_vec = cp.vec(cap_kt, order="F")
-        a = self.loss_coefficient
-        self.loss = self.Pa + self.Pb  # Eq. (7), withdrawal convention
-        self.constraints = [
-            self.loss >= a * (cp.abs(self.Pa) + cp.abs(self.Pb)),  # Eq. (8), relaxed
-            cp.SOC(cap_vec, cp.vstack([cp.vec(self.Pa, "F"), cp.vec(self.Qa, "F")]), axis=0),
-            cp.SOC(cap_vec, cp.vstack([cp.vec(self.Pb, "F"), cp.vec(self.Qb, "F")]), axis=0),
-            self.capacity <= ctx.kw_to_pu(self.max_capacity_kva),
-        ]
+        cap_vec = cp.vec(cap_kt, order="F")  # S for every tie and hour
+        pq_a = cp.vstack([cp.vec(self.Pa, "F"), cp.vec(self.Qa, "F")])
+        eq9 = cp.SOC(cap_vec, pq_a, axis=0)  # a second-order cone per tie-hour
+        # Eq. (10): converter b within the same capacity, ||(P_b, Q_b)|| <= S
+        pq_b = cp.vstack([cp.vec(self.Pb, "F"), cp.vec(self.Qb, "F")])
+        eq10 = cp.SOC(cap_vec, pq_b, axis=0)
+        # End of Eqs. (7)-(10)
+
+        self.constraints = [eq8, eq9, eq10, self.capacity <= ctx.kw_to_pu(self.max_capacity_kva)]
         if self.fixed_capacity_kva is not None:
             if self.fixed_capacity_kva.shape != (k,):
                 raise ValueError(f"{self.name}.fixed_capacity_kva: expected {k} values")
             self.constraints.append(self.capacity == ctx.kw_to_pu(self.fixed_capacity_kva))
+        # The SOPs' withdrawals at the tie ends enter the bus balances of the network (Eq. 7's
+        # powers), and their losses the loss cost C_NLC (Eq. 14)
         sel_a, sel_b = ctx.selector(self.bus_a), ctx.selector(self.bus_b)
         self.p_withdrawal = sel_a @ self.Pa + sel_b @ self.Pb
         self.q_withdrawal = sel_a @ self.Qa + sel_b @ self.Qb
         self.losses_pu = cp.sum(self.loss, axis=0)
+        # Investment (Eq. 12) and O&M (Eq. 13), linear in the capacity
         self.invest_coef = cp.Parameter(nonneg=True, name=f"{self.name}_invest_per_kva")
         self.om_coef = cp.Parameter(nonneg=True, name=f"{self.name}_om_per_kva")
         self.set_costs(self.annual_investment_per_kva, self.annual_om_per_kva)

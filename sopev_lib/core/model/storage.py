@@ -37,17 +37,21 @@ class _StorageBase(Device):
 
     def _build_dynamics(self, ctx: BuildContext, delta_s: cp.Expression | np.ndarray) -> None:
         k, n_t = len(self.bus_index), ctx.n_hours
+        # Eq. (1): p^ch_{j,t} >= 0 and p^dis_{j,t} >= 0 (one row per station j, one column per t)
         self.p_ch = cp.Variable((k, n_t), name=f"{self.name}_p_ch", nonneg=True)
         self.p_dis = cp.Variable((k, n_t), name=f"{self.name}_p_dis", nonneg=True)
         self.energy = cp.Variable((k, n_t), name=f"{self.name}_S")
+        # (S @ shift)[:, t] = S_{j,t-1}, with S_{j,-1} = S_{j,T-1} (cyclic day)
         shift = cyclic_shift(n_t, ctx.day_length)
         dt = ctx.dt_h
+        # Eq. (1): S_t - S_{t-1} = dS_t + eta_ch p^ch_t dt - p^dis_t dt / eta_dis (eta_ref = 1)
         self.constraints += [
             self.energy - self.energy @ shift
             == delta_s
             + cp.multiply(self.eta_ch[:, None] * dt, self.p_ch)
             - cp.multiply(dt / self.eta_dis[:, None], self.p_dis)
         ]
+        # end of Eq. (1); the station draws p^ch - p^dis from its bus (DistFlow power balance)
         sel = ctx.selector(self.bus_index)
         self.p_withdrawal = sel @ (self.p_ch - self.p_dis)
         self.q_withdrawal = None
@@ -84,6 +88,7 @@ class EnvelopeStorage(_StorageBase):
     def build(self, ctx: BuildContext) -> None:
         self.bus_index = ctx.feeder.indices_of(self.buses)
         k, n_t = len(self._envelopes), ctx.n_hours
+        # the envelopes of Eq. (6) as parameters: a new forecast needs no rebuild
         self.p_ch_max = cp.Parameter((k, n_t), nonneg=True, name=f"{self.name}_p_ch_max")
         self.p_dis_max = cp.Parameter((k, n_t), nonneg=True, name=f"{self.name}_p_dis_max")
         self.s_min = cp.Parameter((k, n_t), name=f"{self.name}_s_min")
@@ -92,9 +97,10 @@ class EnvelopeStorage(_StorageBase):
         self.power_limit = cp.Parameter(k, nonneg=True, name=f"{self.name}_power_limit")
         self._ctx = ctx
         self.constraints = []
-        self._build_dynamics(ctx, self.delta_s)
+        self._build_dynamics(ctx, self.delta_s)  # Eq. (1), the energy balance
         lim = cp.reshape(self.power_limit, (k, 1), order="F") @ np.ones((1, n_t))
         net = self.p_ch - self.p_dis
+        # Eq. (1): the bounds of the generalised storage, and Table 1's net power range
         self.constraints += [
             self.p_ch <= self.p_ch_max,
             self.p_dis <= self.p_dis_max,
