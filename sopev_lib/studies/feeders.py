@@ -482,6 +482,7 @@ def solve_once(
     fixed_sop_kva: dict[str, float] | None = None,
     soft_voltage_penalty: float | None = None,
     ac: bool = False,
+    ladder: Sequence[SolveSettings] | None = None,
 ) -> PlanResult:
     """Build, solve and verify a plan, compiling with the parameters' current values.
 
@@ -496,7 +497,8 @@ def solve_once(
     voltage limit if the relaxation is inexact. ``result.checks`` holds the verification
     (``Verification.as_dict()``; ``ac``: with the AC power flow, seconds per 24 h) and
     ``outcome`` ("verified", "repaired" or "failed": a failed plan is reported as failed, never
-    as a number), ``attempts``, ``solve_s`` (wall time of all attempts) and ``lower_bound``.
+    as a number), ``status`` (of the reported attempt), ``attempts``, ``solve_s`` (wall time of
+    all attempts) and ``lower_bound``. ``ladder``: other attempts than the default ones.
     """
     models: dict[str, PlanningModel] = {}
 
@@ -513,10 +515,11 @@ def solve_once(
         solution = models[upper].solve(ignore_dpp=True, **settings.options)
         return PlanResult(spec=plan_spec(plan), inputs=inputs, solution=solution)
 
-    solved = solve_verified(solve, ac=ac)
+    solved = solve_verified(solve, ac=ac, ladder=ladder)
     checks = {
         **solved.check.as_dict(),
         "outcome": solved.outcome,
+        "status": solved.attempts[-1].status,
         "attempts": len(solved.attempts),
         "solve_s": solved.seconds["solve"],
         "lower_bound": solved.lower_bound,

@@ -8,10 +8,10 @@ multi-day plan) in one ladder of attempts, each solved and then checked by
    fastest setting that verifies on the book's plans);
 2. while the status is not "optimal" or a check fails, the ``RETRY_OPTIONS`` in order
    (refinement on; then tighter refinement with tolerances of 1e-9);
-3. **exactness repair**: if the cone gap still fails, or fails by more than
-   :data:`INEXACT_GAP` (the relaxation itself, not round-off; the numeric retries are then
-   skipped), the model is rebuilt with the upper voltage limit on the linearised (lossless)
-   DistFlow voltage, which keeps the relaxation exact (Gan, Li, Topcu & Low 2015; see
+3. **exactness repair**: if an attempt's cone gap exceeds :data:`INEXACT_GAP`, the relaxation
+   itself is inexact (round-off stays far below it) and no solver setting helps: the model is
+   rebuilt with the upper voltage limit on the linearised (lossless) DistFlow voltage, which
+   keeps the relaxation exact (Gan, Li, Topcu & Low 2015; see
    :mod:`sopev_lib.core.model.distflow`), and solved by steps 1-2 again. The relaxed solve's
    cost is then a lower bound of the true (non-convex) plan's cost and the repaired plan's a
    feasible upper bound: :attr:`VerifiedSolve.lower_bound`, :attr:`VerifiedSolve.upper_bound`.
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
@@ -210,6 +210,7 @@ def solve_verified(
     ac: bool = True,
     repair: bool = True,
     gap_tol: float = DEFAULT_GAP_TOL,
+    ladder: Sequence[SolveSettings] | None = None,
 ) -> VerifiedSolve[T]:
     """Solve with the ladder of the module docstring until the solve is optimal and verified.
 
@@ -221,47 +222,79 @@ def solve_verified(
         ac: include the AC power-flow check (about 0.5 s for 24 h at 33 buses).
         repair: allow the exactness repair (conservative upper voltage limit).
         gap_tol: the relative cone gap allowed (``verify``'s default 1e-5).
+        ladder: the attempts (default: :func:`attempt_ladder` of the exact limit, then of the
+            linearised one). The rungs with the exact limit are climbed in order until one
+            verifies; those with the linearised limit only after an exact attempt's cone gap
+            exceeded :data:`INEXACT_GAP` (the relaxation is inexact: no setting helps).
 
     Raises:
-        InfeasiblePlanError: the plan has no solution under the exact voltage limits.
+        InfeasiblePlanError: the plan has no solution under the exact voltage limits, or no
+            attempt returned a solution (the first failure's error).
     """
+    if ladder is None:
+        ladder = attempt_ladder("exact") + attempt_ladder("linearised")
+    exact = [r for r in ladder if r.voltage_upper == "exact"]
+    repairs = [r for r in ladder if r.voltage_upper != "exact"] if repair else []
     convert = to_result or (lambda x: x)
 
     def checker(result: PlanResult) -> Verification:
         return verify(result, ac=ac, gap_tol=gap_tol)
 
     attempts: list[Attempt] = []
-    last: tuple[T | None, PlanResult | None, Verification | None] = (None, None, None)
+    last: tuple[Any, PlanResult | None, Verification | None] = (None, None, None)
     first_error: InfeasiblePlanError | None = None
-    relaxed: PlanResult | None = None
-    for upper in ("exact", "linearised") if repair else ("exact",):
-        for settings in attempt_ladder(upper):
-            attempt, value, result, check = _run(solve, convert, settings, checker)
-            attempts.append(attempt)
-            if result is not None:
-                last = (value, result, check)
-            elif first_error is None:
-                first_error = value
-            if attempt.passed:
-                return VerifiedSolve(value, result, check, tuple(attempts), relaxed)
-            if upper == "linearised" and attempt.status in _INFEASIBLE:
-                break  # the conservative limit leaves no feasible plan
-            if (
-                upper == "exact"
-                and check is not None
-                and check.max_relaxation_gap_rel > INEXACT_GAP
-            ):
-                break  # the relaxation is inexact: no setting helps, repair it
-        if upper == "exact":
-            if last[2] is None or last[2].max_relaxation_gap_rel <= gap_tol:
-                break  # no solution, or an exact cone: what fails is not for the repair to fix
+    for settings in exact:
+        attempt, value, result, check = _run(solve, convert, settings, checker)
+        attempts.append(attempt)
+        if result is None:
+            first_error = first_error or value
+            continue
+        last = (value, result, check)
+        if attempt.passed:
+            return VerifiedSolve(value, result, check, tuple(attempts))
+        if check.max_relaxation_gap_rel > INEXACT_GAP:  # the relaxation, not round-off
             # the relaxed solve bounds the true plan's cost from below if it ended "optimal"
-            relaxed = last[1] if last[1].solution.info.status == cp.OPTIMAL else None
+            relaxed = result if attempt.status == cp.OPTIMAL else None
+            return _repair(solve, convert, checker, repairs, attempts, last, relaxed, first_error)
+    return _failed(attempts, last, None, first_error)
+
+
+def _repair(
+    solve: Callable[[SolveSettings], Any],
+    convert: Callable[[Any], PlanResult],
+    checker: Callable[[PlanResult], Verification],
+    ladder: Sequence[SolveSettings],
+    attempts: list[Attempt],
+    last: tuple[Any, PlanResult | None, Verification | None],
+    relaxed: PlanResult | None,
+    first_error: InfeasiblePlanError | None,
+) -> VerifiedSolve:
+    """The rungs of the exactness repair (conservative voltage limit) after an inexact solve."""
+    for settings in ladder:
+        attempt, value, result, check = _run(solve, convert, settings, checker)
+        attempts.append(attempt)
+        if result is not None:
+            last = (value, result, check)
+        if attempt.passed:
+            return VerifiedSolve(value, result, check, tuple(attempts), relaxed)
+        if attempt.status in _INFEASIBLE:
+            break  # the conservative limit leaves no feasible plan
+    return _failed(attempts, last, relaxed, first_error)
+
+
+def _failed(
+    attempts: list[Attempt],
+    last: tuple[Any, PlanResult | None, Verification | None],
+    relaxed: PlanResult | None,
+    first_error: InfeasiblePlanError | None,
+) -> VerifiedSolve:
+    """The outcome when no attempt verified: the last solution, its check marked failed."""
     value, result, check = last
     if check is None:  # not one solution: the first failure says why
+        assert first_error is not None
         raise first_error
     why = f"no attempt verified ({len(attempts)} tried; last status {attempts[-1].status})"
-    check = replace(check, passed=False, messages=(*check.messages, why))  # failed, whatever
+    check = replace(check, passed=False, messages=(*check.messages, why))
     return VerifiedSolve(value, result, check, tuple(attempts), relaxed)
 
 
