@@ -461,9 +461,11 @@ def plan_multiday(
     plan's. (In one SOCP a day that stands for one day a year prices its losses at 1/365 of the
     single-day plan's, and the solver stops before that day's cone is tight: relative gaps of
     4e-5 on such days at K = 52, above the 1e-5 of the checks, under every setting we tried.)
-    ``result.checks`` as for :func:`~sopev_lib.studies.feeders.solve_once`; for K > 1 also
-    ``capacity_info`` (the K-day SOCP's ``SolveInfo.as_dict()``). One day (K = 1), and Plan 3
-    (battery ratings shared by the days), are solved as one SOCP by ``solve_once``.
+    ``result.checks`` as for :func:`~sopev_lib.studies.feeders.solve_once`. With free
+    capacities ``result.solution.info`` is the K-day SOCP's (its size, times, iterations and
+    status; ``objective`` the reported plan's cost) and ``checks["by_day_info"]`` the sums over
+    the day solves. One day (K = 1), and Plan 3 (battery ratings shared by the days), are
+    solved as one SOCP by ``solve_once``.
     """
     separable = plan_spec(plan).storage != "ess"
     if fixed_sop_kva is not None and separable:
@@ -473,10 +475,11 @@ def plan_multiday(
     sized = capacity_solve(plan, inputs)
     info = sized.solution.info
     if info.status != "optimal":
-        checks = {"outcome": "failed", "status": info.status, "passed": False}
-        return replace(sized, checks={**checks, "capacity_info": info.as_dict()})
+        return replace(sized, checks={"outcome": "failed", "status": info.status, "passed": False})
     result = plan_by_day(plan, inputs, sized.sop_capacity_kva)
-    return replace(result, checks={**result.checks, "capacity_info": info.as_dict()})
+    solution = replace(result.solution, info=replace(info, objective=result.objective))
+    checks = {**result.checks, "by_day_info": result.solution.info.as_dict()}
+    return replace(result, solution=solution, checks=checks)
 
 
 def capacity_solve(plan: int, inputs: PlanInputs) -> PlanResult:
@@ -687,9 +690,7 @@ class MultiDayStudy:
         single, multi, fixed = ok.values()
         failed = [n for n, r in ok.items() if r is None]
         nan = float("nan")
-        info = self.multi.solution.info  # of the K-day SOCP, not of the days solved one by one
-        if "capacity_info" in self.multi.checks:
-            info = SolveInfo(**self.multi.checks["capacity_info"])
+        info = self.multi.solution.info  # of the K-day SOCP (plan_multiday)
         return {
             "K": self.days.k,
             "hours": self.multi.n_hours,
