@@ -262,11 +262,14 @@ def solve_plan(
     voltage_upper: str = "exact",
     solver_options: Mapping[str, object] | None = None,
     diagnose: bool = True,
+    retry: bool = True,
 ) -> PlanResult:
     """Solve one plan and return its result (no verification: ``sopev_lib.verify.solve``
     solves, verifies and retries).
 
-    ``solver_options`` are added to ``SOLVER_OPTIONS`` (Clarabel settings, ``ignore_dpp``).
+    ``solver_options`` are added to ``SOLVER_OPTIONS`` (Clarabel settings, ``ignore_dpp``);
+    ``retry``: solve again with ``RETRY_OPTIONS`` while the status is not "optimal"
+    (:meth:`~sopev_lib.core.model.PlanningModel.solve`).
 
     Raises:
         InfeasiblePlanError: names the plan, the solver status and (with ``diagnose``) the
@@ -282,7 +285,7 @@ def solve_plan(
     model = (
         cache.model(spec, inputs, **how) if cache is not None else build_model(spec, inputs, **how)
     )
-    solution = model.solve(diagnose=diagnose, **dict(solver_options or {}))
+    solution = model.solve(diagnose=diagnose, retry=retry, **dict(solver_options or {}))
     return PlanResult(spec=spec, inputs=inputs, solution=solution)
 
 

@@ -302,17 +302,20 @@ class Stage2Model:
             out[name] = np.minimum(dev["p_ch_kw"], dev["p_dis_kw"]) > SIMULTANEOUS_TOL_KW
         return out
 
-    def _solve_once(self, options: dict[str, object]) -> ModelSolution:
+    def _solve_once(self, options: dict[str, object], retry: bool) -> ModelSolution:
         # "optimal_inaccurate" is recorded in the result's status and judged by verify()
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Solution may be inaccurate")
-            return self.model.solve_with(self.objective, self.constraints, **options)
+            return self.model.solve_with(self.objective, self.constraints, retry=retry, **options)
 
-    def solve(self, epsilon: float | None = None, **solver_options: object) -> Stage2Result:
+    def solve(
+        self, epsilon: float | None = None, *, retry: bool = True, **solver_options: object
+    ) -> Stage2Result:
         """Stage 2 with cost slack ``epsilon`` (default ``params.flexibility.epsilon``).
 
-        ``solver_options`` are added to ``SOLVER_OPTIONS`` (``sopev_lib.verify.solve`` retries
-        a solve that ends inaccurate or fails verification with the ``RETRY_OPTIONS``).
+        ``solver_options`` are added to ``SOLVER_OPTIONS``; ``retry``: solve again with the
+        ``RETRY_OPTIONS`` while the status is not "optimal" (``sopev_lib.verify.solve`` runs
+        its own, verified, ladder with ``retry=False``).
 
         Raises:
             ValueError: ``epsilon`` outside [0, 1].
@@ -327,7 +330,7 @@ class Stage2Model:
             no_ch.value = np.zeros(no_ch.shape)
             no_dis.value = np.zeros(no_dis.shape)
         options = dict(solver_options)
-        solution = self._solve_once(options)
+        solution = self._solve_once(options, retry)
         repaired = 0
         for _ in range(self.max_repairs):
             bad = self._simultaneous(solution)
@@ -340,7 +343,7 @@ class Stage2Model:
                 no_dis.value = np.where(mask & charging, 1.0, no_dis.value)
                 no_ch.value = np.where(mask & ~charging, 1.0, no_ch.value)
                 repaired += int(mask.sum())
-            solution = self._solve_once(options)
+            solution = self._solve_once(options, retry)
         objective = float(solution.info.objective)
         # what came out: the exact indices of Eqs. (18)-(21) and the cost, Eq. (15)
         result = PlanResult(spec=self.stage1.spec, inputs=self.stage1.inputs, solution=solution)

@@ -512,7 +512,7 @@ def solve_once(
                 soft_voltage_penalty=soft_voltage_penalty,
                 voltage_upper=upper,
             )
-        solution = models[upper].solve(ignore_dpp=True, **settings.options)
+        solution = models[upper].solve(ignore_dpp=True, retry=False, **settings.options)
         return PlanResult(spec=plan_spec(plan), inputs=inputs, solution=solution)
 
     solved = solve_verified(solve, ac=ac, ladder=ladder)

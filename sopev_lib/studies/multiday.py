@@ -490,7 +490,7 @@ def capacity_solve(plan: int, inputs: PlanInputs) -> PlanResult:
     rungs = attempt_ladder("exact")
     model = build_model(plan, inputs)
     for rung in (rungs[-1], *rungs[:-1]):
-        solution = model.solve(ignore_dpp=True, **rung.options)
+        solution = model.solve(ignore_dpp=True, retry=False, **rung.options)
         if solution.info.status == "optimal":
             break
     return PlanResult(spec=plan_spec(plan), inputs=inputs, solution=solution)
@@ -550,7 +550,12 @@ def plan_by_day(plan: int, inputs: PlanInputs, sop_kva: dict[str, float]) -> Pla
             attempts += 1
             try:
                 results[d] = solve_plan(
-                    plan, days[d], cache=cache, fixed_sop_kva=sop_kva, solver_options=rung.options
+                    plan,
+                    days[d],
+                    cache=cache,
+                    fixed_sop_kva=sop_kva,
+                    solver_options=rung.options,
+                    retry=False,
                 )
             except InfeasiblePlanError as exc:  # a solver failure is retried, not infeasibility
                 if exc.status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE):

@@ -325,6 +325,7 @@ def solve_plan_verified(
             fixed_sop_kva=fixed_sop_kva,
             voltage_upper=s.voltage_upper,
             solver_options={**s.options, **extra},
+            retry=False,
         )
 
     return solve_verified(solve, ac=ac, repair=repair)
@@ -348,6 +349,6 @@ def solve_stage2_verified(
         upper = stage1.solution.voltage_upper if s.voltage_upper == "exact" else s.voltage_upper
         if upper not in models:
             models[upper] = Stage2Model(stage1, voltage_upper=upper, **model_options)
-        return models[upper].solve(epsilon, **s.options)
+        return models[upper].solve(epsilon, retry=False, **s.options)
 
     return solve_verified(solve, to_result=lambda s2: s2.result, ac=ac, repair=repair)

@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 _OK = {cp.OPTIMAL, cp.OPTIMAL_INACCURATE}
+_NO_SOLUTION = {cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE, cp.UNBOUNDED, cp.UNBOUNDED_INACCURATE}
 
 #: Clarabel settings of every first solve. Tolerances tighter than the defaults (1e-8) bring the
 #: largest relative cone gap of the four plans below 1e-5 at the cost of 2-3 interior-point
@@ -270,8 +271,15 @@ class PlanningModel:
         )
 
     # ----- solving ----------------------------------------------------------------------
-    def solve(self, *, diagnose: bool = True, **solver_options: object) -> ModelSolution:
+    def solve(
+        self, *, diagnose: bool = True, retry: bool = True, **solver_options: object
+    ) -> ModelSolution:
         """Solve with Clarabel and return the numeric solution.
+
+        ``solver_options`` are added to ``SOLVER_OPTIONS``. With ``retry`` a status other than
+        "optimal" (and other than infeasible or unbounded) is solved again with the
+        ``RETRY_OPTIONS`` in order until one ends "optimal" (``info.wall_time_s`` counts them
+        all); ``sopev_lib.verify.solve`` runs its own, verified, ladder with ``retry=False``.
 
         Raises:
             InfeasiblePlanError: status not optimal; with ``diagnose`` the message names the
@@ -279,7 +287,7 @@ class PlanningModel:
         """
         options = {**SOLVER_OPTIONS, **solver_options}
         options.setdefault("ignore_dpp", not self.uses_dpp)
-        status, wall = _run_clarabel(self.problem, options)
+        status, wall = _solve_retrying(self.problem, options, retry)
         if status not in _OK:
             cause = self.diagnose() if diagnose else "not diagnosed"
             raise InfeasiblePlanError(self.plan, status, cause)
@@ -292,6 +300,8 @@ class PlanningModel:
         self,
         objective: cp.Minimize | cp.Maximize,
         extra_constraints: Sequence[cp.Constraint] = (),
+        *,
+        retry: bool = True,
         **solver_options: object,
     ) -> ModelSolution:
         """Solve the model's constraints (plus ``extra_constraints``) for another objective.
@@ -316,7 +326,7 @@ class PlanningModel:
                 tuple(extra_constraints),
             )
         problem = derived[key][0]
-        status, wall = _run_clarabel(problem, {**SOLVER_OPTIONS, **solver_options})
+        status, wall = _solve_retrying(problem, {**SOLVER_OPTIONS, **solver_options}, retry)
         if status not in _OK:
             raise InfeasiblePlanError(
                 self.plan, status, "the derived problem (solve_with) has no accurate solution"
@@ -445,6 +455,25 @@ def _run_clarabel(problem: cp.Problem, options: dict[str, object]) -> tuple[str,
     except cp.error.SolverError as exc:
         status = f"solver error ({exc})"
     return status, time.perf_counter() - start
+
+
+def _solve_retrying(
+    problem: cp.Problem, options: dict[str, object], retry: bool
+) -> tuple[str, float]:
+    """Solve with ``options``; with ``retry``, again with each of ``RETRY_OPTIONS`` added while
+    the status is neither "optimal" nor infeasible / unbounded. A retry that loses a solution
+    an earlier solve had is undone by solving once more with ``options``. (status, wall s)."""
+    status, wall = _run_clarabel(problem, options)
+    first = status
+    for _, extra in RETRY_OPTIONS if retry else ():
+        if status == cp.OPTIMAL or status in _NO_SOLUTION:
+            break
+        status, more = _run_clarabel(problem, {**options, **extra})
+        wall += more
+    if status not in _OK and first in _OK:  # back to the first solve's solution
+        status, more = _run_clarabel(problem, options)
+        wall += more
+    return status, wall
 
 
 def _solve_info(problem: cp.Problem, status: str, wall: float, build_s: float) -> SolveInfo:
