@@ -12,15 +12,17 @@ Per branch ij (oriented away from the substation) and hour t, in per unit:
 where p_j, q_j are the summed device withdrawals at bus j and g_j, b_j its shunt admittance
 (line charging, capacitors; exact in the branch-flow model since v_j is a variable).
 Everything is vectorised over branches and hours with the feeder's incidence matrices: no
-Python loop over branches. ``l`` carries no sign constraint of its own: the cone implies
-``l >= 0`` (``l + v_i >= |l - v_i|`` with ``v_i >= v_min^2 > 0``), and the 2 n_branch T
-redundant rows it would add cost Clarabel iterations.
+Python loop over branches. ``l`` carries no sign constraint of its own: the cone implies it
+(``||(2P, 2Q, l - v_i)|| <= l + v_i`` gives ``l + v_i >= |l - v_i|``, that is
+``min(l, v_i) >= 0``), and the n_branch T redundant rows cost Clarabel one or two iterations.
 
 **Conservative upper voltage limit** (``upper="linearised"``, the exactness repair of
 :mod:`sopev_lib.verify.solve`). Where the upper voltage limit binds with reverse power flow, the
 relaxation can be inexact (l v_i > P^2 + Q^2: a point that is not a power flow). Gan, Li, Topcu
-& Low (2015) prove the relaxation exact when the upper limit is imposed on the *linearised*
-DistFlow voltage instead, the voltage computed from the lossless flows:
+& Low (2015, Theorem 1) prove the relaxation exact, for an objective that increases with the
+losses and under a condition on the line impedances that holds on distribution feeders, when
+the upper limit is imposed on the *linearised* DistFlow voltage instead, the voltage of the
+lossless flows:
 
     sum_k P^lin_jk - P^lin_ij + p_j + g_j v_j = 0  at every bus j but the substation,
                                                     (Q^lin likewise with q_j - b_j v_j)
@@ -30,7 +32,8 @@ DistFlow voltage instead, the voltage computed from the lossless flows:
 For every point of the relaxation v_j <= v^lin_j (losses only lower the voltage along a path:
 P_ij - P^lin_ij is the sum of r l downstream of and on ij, and the loss term (r^2 + x^2) l of
 the drop is outweighed by -2 (r^2 + x^2) l of the same branch), so the bound is conservative:
-a plan that meets it meets the true limit. Its price is the reverse flow it forgoes.
+a plan that meets it meets the true limit. Its price is the reverse flow it forgoes. Every
+solution is still checked (:func:`sopev_lib.verify.checks.verify`).
 """
 
 from __future__ import annotations
