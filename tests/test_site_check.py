@@ -175,8 +175,17 @@ def broken_report(tmp_path_factory: pytest.TempPathFactory) -> check_site.SiteRe
         "repr_text.html": page(
             "<p>written to PosixPath('/work/main/_build/x.json')</p>"
             "<p>costs in 10^4 RMB; C_SI is zero</p><pre>10^4 in code is fine</pre>"
+            "<div class='cell_output'><table><tr><td>C_PC printed by code</td></tr></table></div>"
         ),
         "tall.html": page("<div style='height:40000px'>a very long page</div>"),
+        "phone_output.html": page(
+            "<div class='cell_output'><table><tr>"
+            + "".join(f"<td>value{i}</td>" for i in range(8))
+            + "</tr></table></div><div class='cell_output'><table><caption>Table 1.1 wide"
+            + "</caption><tr>"
+            + "".join(f"<td>value{i}</td>" for i in range(8))
+            + "</tr></table></div>"
+        ),
     }
     # A page built from a notebook, without download button, whose notebook was never run.
     pages["chapter.html"] = page("<h1>chapter</h1>")
@@ -281,6 +290,14 @@ def test_too_wide_tables_fail_also_in_dropdowns(broken_report: check_site.SiteRe
 
 
 @needs_chromium
+def test_code_output_may_scroll_on_a_phone_but_a_captioned_table_not(
+    broken_report: check_site.SiteReport,
+) -> None:
+    wide = [p.detail for p in broken_report.problems if p.page == "phone_output.html"]
+    assert len(wide) == 1 and "Table 1.1" in wide[0] and wide[0].startswith("390 px")
+
+
+@needs_chromium
 def test_images_need_alt_text_that_says_something(broken_report: check_site.SiteReport) -> None:
     alts = [p for p in broken_report.problems if p.page == "no_alt.html"]
     assert len(alts) == 2 and {p.kind for p in alts} == {"alt-text"}
@@ -291,7 +308,7 @@ def test_repr_path_and_raw_notation_fail(broken_report: check_site.SiteReport) -
     kinds = broken_report.kinds("repr_text.html")
     assert {"python-repr", "build-path", "raw-power", "raw-symbol"} <= kinds
     details = [p.detail for p in broken_report.problems if p.page == "repr_text.html"]
-    assert not any("in code is fine" in d for d in details)
+    assert not any("in code is fine" in d or "printed by code" in d for d in details)
 
 
 @needs_chromium

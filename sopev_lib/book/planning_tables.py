@@ -16,7 +16,7 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from sopev_lib.book.tables import fmt
+from sopev_lib.book.tables import fmt, typeset
 from sopev_lib.core.economics import cost_breakdown, energy_summary, loss_double_count
 from sopev_lib.core.model.sop import TRANSFER_SHARE, sop_transfers
 from sopev_lib.core.results import PlanResult
@@ -140,9 +140,16 @@ def parameter_table(params: Params, keys: Sequence[str]) -> pd.DataFrame:
     """The parameters ``keys`` (dotted paths) with their value and unit and their source."""
     prov = provenance_table(params).set_index("parameter").loc[list(keys)].reset_index()
     value = [
-        v if u == "-" else f"{v} {u}" for v, u in zip(prov["value"], prov["unit"], strict=True)
+        typeset(v if u == "-" else f"{v} {u}")
+        for v, u in zip(prov["value"], prov["unit"], strict=True)
     ]
-    return pd.DataFrame({"parameter": prov["parameter"], "value": value, "source": prov["source"]})
+    return pd.DataFrame(
+        {
+            "parameter": prov["parameter"],
+            "value": value,
+            "source": [typeset(src) for src in prov["source"]],
+        }
+    )
 
 
 # ----- the paper's tables beside ours -------------------------------------------------------

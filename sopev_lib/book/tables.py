@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["clean", "fmt", "markdown_table", "transposed"]
+__all__ = ["clean", "fmt", "markdown_table", "transposed", "typeset"]
 
 
 def markdown_table(frame: pd.DataFrame, *, code_columns: Sequence[str] = ()) -> str:
@@ -54,3 +55,34 @@ def fmt(value: float | None, digits: int = 1, *, scale: float = 1.0, rel: float 
         return "–"
     number = round(float(clean(value, scale=scale, rel=rel)), digits)
     return f"{number + 0.0:,.{digits}f}"  # + 0.0 turns -0.0 into 0.0
+
+
+#: A symbol with a one-letter base and a subscript (and maybe a superscript): C_NLC, W_SOP^LOSS.
+_SYMBOL = re.compile(r"(?<![\w.$`])([A-Za-z])_([A-Za-z]+)(?:\^([A-Za-z0-9]+))?(?![\w`])")
+#: A power of a word: h^2, sigma^2, 10^4.
+_POWER = re.compile(r"(?<![\w$`])([A-Za-z]+|10)\^(\d+)(?![\w`])")
+#: A code identifier: snake_case names and dotted paths (loss_price, numpy.random.default_rng).
+_IDENT = re.compile(r"(?<![\w$`])([A-Za-z][\w.]*_[\w.]*\w)(?![\w`])")
+_GREEK = {"sigma": r"\sigma", "mu": r"\mu", "eta": r"\eta", "lambda": r"\lambda"}
+#: A Greek letter written as a word on its own: "eta of Eq. (13)".
+_WORD_GREEK = re.compile(r"(?<![\w$`\\])(eta|lambda)(?![\w`^])")
+
+
+def typeset(text: str) -> str:
+    """Symbols of a source text as MyST math and identifiers as code, for a displayed table:
+    ``"C_NLC"`` -> ``"$C_{NLC}$"``, ``"sigma^2"`` -> ``"$\\sigma^2$"``, ``"v_min_pu"`` ->
+    ``"`v_min_pu`"``, ``"eta"`` -> ``"$\\eta$"``. Quoted identifiers lose their quotes
+    (``'cigre_mv'`` -> ``cigre_mv``)."""
+
+    def symbol(m: re.Match[str]) -> str:
+        sup = f"^{{{m.group(3)}}}" if m.group(3) else ""
+        return f"${m.group(1)}_{{{m.group(2)}}}{sup}$"
+
+    def power(m: re.Match[str]) -> str:
+        return f"${_GREEK.get(m.group(1), m.group(1))}^{{{m.group(2)}}}$"
+
+    text = re.sub(r"'([A-Za-z][\w.]*_[\w.]*)'", r"\1", text)
+    text = _WORD_GREEK.sub(lambda m: f"${_GREEK[m.group(1)]}$", text)
+    text = _SYMBOL.sub(symbol, text)
+    text = _POWER.sub(power, text)
+    return _IDENT.sub(lambda m: f"`{m.group(1)}`", text)

@@ -14,7 +14,6 @@ Nothing here solves anything: the chapter runs the power flows and passes their 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sopev_lib.book.tables import typeset
 from sopev_lib.system.feeder import Feeder
 from sopev_lib.system.params import Params
 from sopev_lib.system.paths import data_dir
@@ -220,37 +220,6 @@ def export_phrase(binding_hours: Sequence[int]) -> str:
         f"the rule would cut DG output in {len(binding_hours)} hour(s) "
         f"({hour_ranges(binding_hours)})"
     )
-
-
-#: A symbol with a one-letter base and a subscript (and maybe a superscript): C_NLC, W_SOP^LOSS.
-_SYMBOL = re.compile(r"(?<![\w.$`])([A-Za-z])_([A-Za-z]+)(?:\^([A-Za-z0-9]+))?(?![\w`])")
-#: A power of a word: h^2, sigma^2, 10^4.
-_POWER = re.compile(r"(?<![\w$`])([A-Za-z]+|10)\^(\d+)(?![\w`])")
-#: A code identifier: snake_case names and dotted paths (loss_price, numpy.random.default_rng).
-_IDENT = re.compile(r"(?<![\w$`])([A-Za-z][\w.]*_[\w.]*\w)(?![\w`])")
-_GREEK = {"sigma": r"\sigma", "mu": r"\mu", "eta": r"\eta", "lambda": r"\lambda"}
-#: A Greek letter written as a word on its own: "eta of Eq. (13)".
-_WORD_GREEK = re.compile(r"(?<![\w$`\\])(eta|lambda)(?![\w`^])")
-
-
-def typeset(text: str) -> str:
-    """Symbols of a source text as MyST math and identifiers as code, for a displayed table:
-    ``"C_NLC"`` -> ``"$C_{NLC}$"``, ``"sigma^2"`` -> ``"$\\sigma^2$"``, ``"v_min_pu"`` ->
-    ``"`v_min_pu`"``, ``"eta"`` -> ``"$\\eta$"``. Quoted identifiers lose their quotes
-    (``'cigre_mv'`` -> ``cigre_mv``)."""
-
-    def symbol(m: re.Match[str]) -> str:
-        sup = f"^{{{m.group(3)}}}" if m.group(3) else ""
-        return f"${m.group(1)}_{{{m.group(2)}}}{sup}$"
-
-    def power(m: re.Match[str]) -> str:
-        return f"${_GREEK.get(m.group(1), m.group(1))}^{{{m.group(2)}}}$"
-
-    text = re.sub(r"'([A-Za-z][\w.]*_[\w.]*)'", r"\1", text)
-    text = _WORD_GREEK.sub(lambda m: f"${_GREEK[m.group(1)]}$", text)
-    text = _SYMBOL.sub(symbol, text)
-    text = _POWER.sub(power, text)
-    return _IDENT.sub(lambda m: f"`{m.group(1)}`", text)
 
 
 def _value_with_unit(value: str, unit: str) -> str:

@@ -121,6 +121,13 @@ class PlanInputs:
     def station_buses(self) -> list[int]:
         return [e.bus for e in self.envelopes]
 
+    @property
+    def ess_buses(self) -> list[int]:
+        """Buses of Plan 3's batteries: ``params.ess.buses``, ``"stations"`` meaning the
+        charging-station buses."""
+        buses = self.params.ess.buses
+        return self.station_buses if buses == "stations" else list(buses)
+
 
 def prepare_inputs(
     params: Params | None = None,
@@ -158,7 +165,9 @@ def overrides_of(params: Params) -> dict[str, object]:
 def with_overrides(params: Params, overrides: Mapping[str, object]) -> Params:
     """``params`` with more overrides: those it already carries are kept, ``overrides`` win.
     Raises ``ValueError`` naming the field for an unknown path or a value out of range."""
-    return load_params(params.source_file, overrides={**overrides_of(params), **overrides})
+    return load_params(
+        params.source_file, overrides={**overrides_of(params), **overrides}, preset=params.preset
+    )
 
 
 def rebuild_inputs(base: PlanInputs, overrides: Mapping[str, object]) -> PlanInputs:

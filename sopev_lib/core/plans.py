@@ -5,6 +5,10 @@
 - Plan 3: SOPs and a conventional battery at each charging-station bus (sized; EVs uncontrolled).
 - Plan 4: SOPs and the charging stations as generalised storage (Eqs. 1-6).
 
+How the fleet charges in Plans 1-3 is ``params.ev.baseline_charging`` (``uncontrolled`` by
+default; ``smart``: the stations as generalised storage without discharge), where Plan 3's
+batteries sit is ``params.ess.buses`` (the station buses by default).
+
 A :class:`ModelCache` keeps one compiled SOCP per plan structure; solving again with new data
 (loads, DG, tariff, prices, envelopes, voltage limits) only updates cvxpy Parameters.
 """
@@ -12,7 +16,7 @@ A :class:`ModelCache` keeps one compiled SOCP per plan structure; solving again 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -38,6 +42,7 @@ from sopev_lib.core.model.costs import (
     sop_annual_om_per_kva,
 )
 from sopev_lib.core.results import PlanResult
+from sopev_lib.core.storage import StorageEnvelope
 from sopev_lib.system.params import Params
 
 __all__ = [
@@ -45,6 +50,7 @@ __all__ = [
     "ModelCache",
     "PlanSpec",
     "build_model",
+    "charge_only",
     "plan_devices",
     "plan_spec",
     "planning_model",
@@ -87,6 +93,17 @@ def plan_spec(plan: int | PlanSpec) -> PlanSpec:
 
 
 # ----- devices of a plan --------------------------------------------------------------------
+def charge_only(envelopes: tuple[StorageEnvelope, ...]) -> tuple[StorageEnvelope, ...]:
+    """The station envelopes without discharge (smart charging without V2G, Plans 1-3 under
+    ``ev.baseline_charging = "smart"``): Eq. (5)'s discharge bound set to 0."""
+    return tuple(replace(e, p_dis_max_kw=np.zeros_like(e.p_dis_max_kw)) for e in envelopes)
+
+
+def _stations_of(spec: PlanSpec, inputs: PlanInputs) -> tuple[StorageEnvelope, ...]:
+    """The envelopes a plan's stations get: Plan 4's as sampled, the others' charge only."""
+    return inputs.envelopes if spec.storage == "ev" else charge_only(inputs.envelopes)
+
+
 def plan_devices(
     spec: PlanSpec, inputs: PlanInputs, *, fixed_sop_kva: dict[str, float] | None = None
 ) -> list[Device]:
@@ -100,7 +117,9 @@ def plan_devices(
         ProfileLoad.from_feeder(f, pr),
         CurtailableDG.from_params(p, f, pr),
     ]
-    if spec.storage != "ev" and inputs.envelopes:
+    if spec.storage != "ev" and inputs.envelopes and p.ev.baseline_charging == "smart":
+        devices.append(EnvelopeStorage(_stations_of(spec, inputs), name="stations"))
+    elif spec.storage != "ev" and inputs.envelopes:
         devices.append(BusLoad.uncontrolled_ev(f, inputs.envelopes))
     if spec.sop:
         sites, fixed = p.network.sop_sites, fixed_sop_kva
@@ -108,7 +127,7 @@ def plan_devices(
     if spec.storage == "ev":
         devices.append(EnvelopeStorage(inputs.envelopes, name="stations"))
     elif spec.storage == "ess":
-        devices.append(SizedStorage.at_buses(f, inputs.station_buses, p))
+        devices.append(SizedStorage.at_buses(f, inputs.ess_buses, p))
     return devices
 
 
@@ -178,6 +197,8 @@ def _signature(
         id(inputs.feeder),
         inputs.n_hours,
         tuple(inputs.station_buses),
+        tuple(inputs.ess_buses),
+        (p.ev.baseline_charging, p.ev.eta_ref),
         p.network.sop_sites,
         p.network.substation_p_min_kw,
         p.network.substation_p_max_kw,
@@ -228,11 +249,11 @@ class ModelCache:
             )
             self.models[key] = model
         else:
-            _update_data(model, inputs)
+            _update_data(model, inputs, spec)
         return model
 
 
-def _update_data(model: PlanningModel, inputs: PlanInputs) -> None:
+def _update_data(model: PlanningModel, inputs: PlanInputs, spec: PlanSpec) -> None:
     """Push new data into a compiled model's Parameters."""
     p = inputs.params
     d = model.devices
@@ -244,7 +265,7 @@ def _update_data(model: PlanningModel, inputs: PlanInputs) -> None:
     if "sop" in d:
         d["sop"].set_costs(sop_annual_investment_per_kva(p), sop_annual_om_per_kva(p))
     if "stations" in d:
-        d["stations"].set_envelopes(inputs.envelopes)
+        d["stations"].set_envelopes(_stations_of(spec, inputs))
     if "ess" in d:
         d["ess"].set_costs(ess_annual_cost_per_kwh(p), ess_annual_cost_per_kw(p))
     model.set_voltage_limits(p.network.v_min_pu, p.network.v_max_pu, p.network.v_substation_pu)

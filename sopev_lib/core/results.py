@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sopev_lib.core.model import ModelSolution
+from sopev_lib.system.io import unique_dict
 
 if TYPE_CHECKING:
     from sopev_lib.core.inputs import PlanInputs
@@ -49,26 +50,33 @@ class PlanResult:
     # --- sizes -----------------------------------------------------------------------------
     @property
     def sop_capacity_kva(self) -> dict[str, float]:
+        """Installed capacity S_SOP of Eq. (9) per SOP site (kVA), keyed by tie line.
+
+        Raises ``ValueError`` for a site listed twice (its two sizes would collapse into one)."""
         sop = self.device("sop")
         if not sop:
             return {}
         names = self.inputs.params.network.sop_sites
-        return {n: float(c) for n, c in zip(names, sop["capacity_kva"], strict=True)}
+        pairs = zip(names, np.asarray(sop["capacity_kva"], dtype=float).tolist(), strict=True)
+        return unique_dict(pairs, "SOP site")
 
     @property
     def ess_rating(self) -> dict[str, dict[str, float]]:
+        """Energy (kWh) and power (kW) rating of Plan 3's storage per station bus, keyed
+        ``"bus b"``. Raises ``ValueError`` for a station bus listed twice."""
         ess = self.device("ess")
         if not ess:
             return {}
-        return {
-            f"bus {b}": {"energy_kwh": float(e), "power_kw": float(p)}
+        pairs = (
+            (f"bus {b}", {"energy_kwh": float(e), "power_kw": float(p)})
             for b, e, p in zip(
-                self.inputs.station_buses,
+                self.inputs.ess_buses,
                 ess["energy_rating_kwh"],
                 ess["power_rating_kw"],
                 strict=True,
             )
-        }
+        )
+        return unique_dict(pairs, "storage at station")
 
     # --- bus-level arrays ------------------------------------------------------------------
     def bus_array(self, quantity: str) -> np.ndarray:
@@ -81,10 +89,13 @@ class PlanResult:
             key = {"p_dg_kw": "p_kw", "p_dg_avail_kw": "available_kw", "q_dg_kvar": "q_kvar"}
             np.add.at(out, self.inputs.dg_bus_index, dg[key[quantity]])
         elif quantity == "p_storage_kw":
-            for name in ("stations", "ess"):
+            for name, buses in (
+                ("stations", self.inputs.station_buses),
+                ("ess", self.inputs.ess_buses),
+            ):
                 dev = self.device(name)
                 if dev:
-                    np.add.at(out, f.indices_of(self.inputs.station_buses), dev["p_net_kw"])
+                    np.add.at(out, f.indices_of(buses), dev["p_net_kw"])
         elif quantity in ("p_sop_kw", "q_sop_kvar"):
             sop = self.device("sop")
             if sop:
@@ -172,21 +183,23 @@ class PlanResult:
         return self._long(names, {k: sop[k] for k in cols[2:]}, "tie")[cols]
 
     def storage(self) -> pd.DataFrame:
-        """hour, unit, bus, p_ch_kw, p_dis_kw, p_net_kw, energy_kwh (EV stations or ESS)."""
+        """hour, unit, bus, p_ch_kw, p_dis_kw, p_net_kw, energy_kwh (EV stations, then ESS)."""
         cols = ["hour", "unit", "bus", "p_ch_kw", "p_dis_kw", "p_net_kw", "energy_kwh"]
+        frames = []
         for name in ("stations", "ess"):
             dev = self.device(name)
             if dev:
+                buses = self.inputs.station_buses if name == "stations" else self.inputs.ess_buses
                 units = (
                     [e.name for e in self.inputs.envelopes]
                     if name == "stations"
-                    else [f"ESS {b}" for b in self.inputs.station_buses]
+                    else [f"ESS {b}" for b in buses]
                 )
                 df = self._long(np.array(units), {k: dev[k] for k in cols[3:]}, "unit")
-                bus_of = dict(zip(units, self.inputs.station_buses, strict=True))
+                bus_of = unique_dict(zip(units, buses, strict=True), "unit")
                 df.insert(2, "bus", df["unit"].map(bus_of))
-                return df[cols]
-        return pd.DataFrame(columns=cols)
+                frames.append(df[cols])
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
 
     def substation(self) -> pd.DataFrame:
         """hour, p_kw, q_kvar, tariff_rmb_per_kwh."""

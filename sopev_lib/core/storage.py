@@ -6,7 +6,7 @@ battery
 [t, t+1); ``S_t`` is the stored energy at the end of hour ``t``, and the day is cyclic
 (``S_{-1} = S_{T-1}``), Eq. (1):
 
-    S_t = S_{t-1} + dS_t + eta_ch * p_ch_t * dt - p_dis_t * dt / eta_dis,
+    S_t = S_{t-1} + dS_t + eta_ch * p_ch_t * dt - eta_ref * p_dis_t * dt / eta_dis,
     0 <= p_ch_t <= p_ch_max_t,  0 <= p_dis_t <= p_dis_max_t,  s_min_t <= S_t <= s_max_t,
     p_ch_t - p_dis_t in [-power_limit, power_limit]  (Table 1: [-5, 5] MW per station).
 
@@ -48,6 +48,7 @@ class StorageEnvelope:
         uncontrolled_kw: charging load of the same vehicles when every car charges at rated
             power on arrival (the baseline of Plans 1-3), shape (T,).
         n_vehicles: (mean) number of vehicles behind the envelope.
+        eta_ref: the discharge compensation factor of Eq. (1) (``ev.eta_ref``; 1 = none).
     """
 
     name: str
@@ -62,6 +63,7 @@ class StorageEnvelope:
     power_limit_kw: float
     uncontrolled_kw: np.ndarray
     n_vehicles: float = 0.0
+    eta_ref: float = 1.0
 
     def __post_init__(self) -> None:
         n = len(self.p_ch_max_kw)
@@ -75,6 +77,8 @@ class StorageEnvelope:
             raise ValueError(
                 f"{self.name}: eta_ch = {self.eta_ch}, eta_dis = {self.eta_dis} must lie in (0, 1]"
             )
+        if not 0.0 < self.eta_ref <= 2.0:
+            raise ValueError(f"{self.name}: eta_ref = {self.eta_ref} must lie in (0, 2]")
         if self.power_limit_kw < 0:
             raise ValueError(f"{self.name}.power_limit_kw = {self.power_limit_kw} must be >= 0")
         if np.any(self.p_ch_max_kw < 0) or np.any(self.p_dis_max_kw < 0):

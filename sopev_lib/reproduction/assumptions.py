@@ -21,12 +21,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from sopev_lib.core.economics import cost_breakdown
+from sopev_lib.core.flexibility import flexibility_indices
 from sopev_lib.core.inputs import PlanInputs, prepare_inputs, rebuild_inputs
 from sopev_lib.core.model import InfeasiblePlanError
 from sopev_lib.core.plans import PLANS, ModelCache, solve_plan
@@ -48,6 +49,9 @@ __all__ = [
     "select_alternatives",
 ]
 
+#: Table 6's indices recorded for every solved plan of a run.
+INDEX_KEYS = ("I_F", "I_BF", "F", "I_F_cov_local", "F_loc")
+
 #: Soft voltage limits: 10^4 RMB per year per p.u. of squared-voltage slack and hour (the value
 #: of chapter 4); large enough that a plan violates a limit only where it cannot do otherwise.
 SOFT_PENALTY = 1000.0
@@ -67,6 +71,8 @@ class Alternative:
         core: part of the reduced (CI-sized) study.
         soft_voltage_penalty: solve with soft voltage limits at this penalty (10^4 RMB per p.u.
             of squared-voltage slack, hour and year); ``None`` for hard limits.
+        effect: what the reading can change: ``"costs"`` (Tables 4-5: the plans' costs and
+            savings) or ``"flexibility"`` (Table 6 only: the indices of Eqs. 18-21).
     """
 
     key: str
@@ -76,6 +82,7 @@ class Alternative:
     reason: str
     core: bool = True
     soft_voltage_penalty: float | None = None
+    effect: Literal["costs", "flexibility"] = "costs"
 
     def resolve(self, params: Params) -> dict[str, Any]:
         """The overrides for ``params`` (validated by :func:`load_params`)."""
@@ -101,6 +108,18 @@ def _ess_half(params: Params) -> dict[str, float]:
         "ess.energy_cost_rmb_per_kwh": 0.5 * params.ess.energy_cost_rmb_per_kwh,
         "ess.power_cost_rmb_per_kw": 0.5 * params.ess.power_cost_rmb_per_kw,
     }
+
+
+def _dg_at_nameplate(params: Params) -> dict[str, float]:
+    """The DG multipliers that make each curve peak at the units' nameplate rating."""
+    pr = load_profiles(params)
+    pv = float(np.max(pr.pv_pu)) / params.profiles.pv_scale
+    wind = float(np.max(pr.wind_pu)) / params.profiles.wind_scale
+    return {"profiles.pv_scale": 1.0 / pv, "profiles.wind_scale": 1.0 / wind}
+
+
+def _twice_the_days(params: Params) -> dict[str, int]:
+    return {"ev.forecast_days": 2 * params.ev.forecast_days}
 
 
 def _load_as_average(params: Params) -> dict[str, float]:
@@ -186,7 +205,7 @@ ALTERNATIVES: tuple[Alternative, ...] = (
     ),
     Alternative(
         "sop_loss_out",
-        "SOP losses left out of C_NLC",
+        "SOP losses left out of the loss cost",
         ("economics.sop_loss_in_nlc",),
         {"economics.sop_loss_in_nlc": False},
         "Eq. (17) prices branch losses only; Eq. (14) adds the SOP's losses to its own "
@@ -206,6 +225,94 @@ ALTERNATIVES: tuple[Alternative, ...] = (
         _load_as_average,
         "ref. [28]'s nominal load is one operating point; read as the day's mean instead of "
         "its peak, the whole curve is scaled up",
+    ),
+    Alternative(
+        "smart_baseline",
+        "Plans 1-3 charge smart (no V2G)",
+        ("ev.baseline_charging",),
+        {"ev.baseline_charging": "smart"},
+        "Section 5 does not say how the fleet charges without co-planning; smart charging "
+        "without discharge separates the value of V2G from that of shifting the charging",
+    ),
+    Alternative(
+        "eta_ref_1.1",
+        "discharge compensation factor 1.1",
+        ("ev.eta_ref",),
+        {"ev.eta_ref": 1.1},
+        "Eq. (1) names eta_ref without a value; 1.1 charges each discharged kWh 10 % more "
+        "stored energy (a compensation of the owners' battery wear)",
+    ),
+    Alternative(
+        "ess_ends",
+        "Plan 3's batteries at buses 18, 33, 22, 25",
+        ("ess.buses",),
+        {"ess.buses": [18, 33, 22, 25]},
+        "the paper does not place the batteries; the feeder ends are where storage supports "
+        "the voltage most",
+    ),
+    Alternative(
+        "dg_nameplate",
+        "DG curves peak at the nameplate rating",
+        ("profiles.pv_scale", "profiles.wind_scale"),
+        _dg_at_nameplate,
+        "Figure 4's DG curves print no numbers; read Section 5's ratings as each curve's peak",
+    ),
+    Alternative(
+        "seed_7",
+        "another Monte Carlo seed (7)",
+        ("ev.seed",),
+        {"ev.seed": 7},
+        "the paper samples its fleet once; another seed measures the sampling noise (chapter 7 "
+        "solves 50 seeds)",
+        core=False,
+    ),
+    Alternative(
+        "days_x2",
+        "twice the Monte Carlo days",
+        ("ev.forecast_days",),
+        _twice_the_days,
+        "the expected envelope of Section 2.3 averages over sampled days; twice as many "
+        "measures the sampling error of the mean",
+        core=False,
+    ),
+    Alternative(
+        "ess_life_15",
+        "battery life 15 years",
+        ("ess.lifetime_years",),
+        {"ess.lifetime_years": 15.0},
+        "a calendar-limited life of a lithium iron phosphate system",
+        core=False,
+    ),
+    Alternative(
+        "ess_datasheet",
+        "another battery datasheet",
+        ("ess.eta_ch", "ess.eta_dis", "ess.soc_min", "ess.soc_max", "ess.om_factor"),
+        {
+            "ess.eta_ch": 0.92,
+            "ess.eta_dis": 0.92,
+            "ess.soc_min": 0.05,
+            "ess.soc_max": 0.95,
+            "ess.om_factor": 0.02,
+        },
+        "efficiencies with the converter (0.92 each way), a wider window and twice the O&M",
+        core=False,
+    ),
+    Alternative(
+        "ampacity_200",
+        "branch rating 200 A",
+        ("flexibility.branch_ampacity_a",),
+        {"flexibility.branch_ampacity_a": 200.0},
+        "neither the paper nor ref. [28] rates the branches; half our rating, a smaller conductor",
+        effect="flexibility",
+    ),
+    Alternative(
+        "ramp_tol_10",
+        "ramp guard 10 kW",
+        ("flexibility.ramp_tol_kw",),
+        {"flexibility.ramp_tol_kw": 10.0},
+        "the guard of the printed Eq. (18) is ours; ten times larger drops more small ramps",
+        effect="flexibility",
+        core=False,
     ),
     Alternative(
         "dg_not_curtailable",
@@ -233,28 +340,18 @@ ALTERNATIVES: tuple[Alternative, ...] = (
     ),
 )
 
-#: Assumed parameters without an alternative here, and why.
+#: Assumed parameters without an alternative, and why: none of them can change a result of the
+#: reproduction (Tables 4-6 at stage 1), or no second reading of them exists.
 NOT_VARIED: dict[str, str] = {
     "network.base_kva": "the solver's per-unit base; the results do not depend on it",
     "sop.max_capacity_kva": "a bound that must not bind; checked on every solution",
     "ess.max_energy_kwh": "a bound that must not bind; checked on every solution",
     "economics.loss_price_flat_rmb_per_kwh": "used only by the flat loss price alternative",
-    "profiles.file": "the shapes of Figure 4 cannot be recovered; the calibrated variant fits "
-    "their level",
-    "profiles.pv_scale": "DG penetration is swept in chapter 7",
-    "profiles.wind_scale": "DG penetration is swept in chapter 7",
-    "ev.seed": "chapter 7 solves the plans over many seeds",
-    "ev.forecast_days": "sampling size of the mean envelope; chapter 7's seeds show its spread",
+    "profiles.file": "no second reading exists (Figure 4 prints no numbers); the alternatives "
+    "vary the curves' levels and the calibrated variant fits them",
     "ev.forecast_band": "display only (chapter 2); not used by the plans",
-    "ess.lifetime_years": "enters Plan 3's battery cost only, like its price (halved above)",
-    "ess.om_factor": "enters Plan 3's battery cost only, like its price (halved above)",
-    "ess.eta_ch": "technical data of Plan 3's battery only",
-    "ess.eta_dis": "technical data of Plan 3's battery only",
-    "ess.soc_min": "technical data of Plan 3's battery only",
-    "ess.soc_max": "technical data of Plan 3's battery only",
-    "flexibility.epsilon": "Table 6 and the second stage only (chapter 5 sweeps it)",
-    "flexibility.branch_ampacity_a": "Table 6's I_BF only (chapter 5 shows the dependence)",
-    "flexibility.ramp_tol_kw": "Table 6's printed I_F only (a guard against division by zero)",
+    "flexibility.epsilon": "the second stage only (chapter 5 sweeps it); Table 6 is computed "
+    "at stage 1",
     "flexibility.stage2_cost_weight": "the second stage only (chapter 5)",
 }
 
@@ -292,6 +389,8 @@ class AlternativeRun:
         penalty: plan -> soft voltage-limit penalty (10^4 RMB/yr), soft mode only.
         violations: plan -> [(bus, hour, v_pu)] outside the band, soft mode only.
         verified: plan -> every check of :func:`sopev_lib.verify.checks.verify` (no AC) passed.
+        indices: plan -> Table 6's indices (``I_F``, ``I_BF``, ``F``, ``I_F_cov_local``,
+            ``F_loc``) of every solved plan.
         check_messages: plan -> the messages of the checks that failed.
         seconds: wall time (s).
     """
@@ -304,6 +403,7 @@ class AlternativeRun:
     violations: dict[int, list[tuple[int, int, float]]] = field(default_factory=dict)
     verified: dict[int, bool] = field(default_factory=dict)
     check_messages: dict[int, list[str]] = field(default_factory=dict)
+    indices: dict[int, dict[str, float]] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
@@ -353,6 +453,8 @@ def _solve_run(
             continue
         run.results[n] = res
         run.costs[n] = cost_breakdown(res)
+        ix = flexibility_indices(res).as_dict()
+        run.indices[n] = {k: float(ix[k]) for k in INDEX_KEYS}
         check = verify(res, ac=False)
         run.verified[n] = bool(check.passed)
         if not check.passed:
@@ -479,6 +581,45 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _effect_text(
+    alt: Alternative, run: AlternativeRun | None, default: AlternativeRun | None
+) -> str:
+    """One alternative's measured effect: the savings of Plans 2-4 and Plan 1's cost against
+    the defaults (``effect = "costs"``) or the indices of Table 6 (``"flexibility"``)."""
+    if run is None:
+        return f"{alt.label}: not run in this build"
+    if run.failed:
+        return f"{alt.label}: {_status(run)}"
+    plans = sorted(run.costs)
+    if alt.effect == "flexibility":
+        parts = []
+        for key in ("I_BF", "I_F"):
+            text = f"{key} of Plans {'/'.join(map(str, plans))} " + "/".join(
+                f"{run.indices[n][key]:.3g}" for n in plans
+            )
+            if default is not None:
+                text += (
+                    " (defaults "
+                    + "/".join(
+                        f"{default.indices[n][key]:.3g}" for n in plans if n in default.indices
+                    )
+                    + ")"
+                )
+            parts.append(text)
+        return f"{alt.label}: " + "; ".join(parts)
+    others = [n for n in plans if n != 1]
+    text = (
+        f"{alt.label}: savings of Plans {'/'.join(map(str, others))} "
+        + "/".join(f"{run.saving_pct(n):.1f}" for n in others)
+        + " %"
+    )
+    if default is not None:
+        base = "/".join(f"{default.saving_pct(n):.1f}" for n in others)
+        d1 = 100 * (run.total(1) / default.total(1) - 1)
+        text += f" (defaults {base}), Plan 1 cost {d1:+.1f} %"
+    return text
+
+
 def assumption_table(
     params: Params | None = None,
     runs: Sequence[AlternativeRun] = (),
@@ -496,7 +637,7 @@ def assumption_table(
     params = params if params is not None else load_params()
     prov = provenance_table(params)
     # an overridden parameter keeps its default's provenance in its source text
-    overridden = (prov["kind"] == "override") & prov["source"].str.contains("assumed:")
+    overridden = prov["kind"].isin(["override", "preset"]) & prov["source"].str.contains("assumed:")
     assumed = prov[(prov["kind"] == "assumed") | overridden]
     by_param: dict[str, list[Alternative]] = {}
     for alt in ALTERNATIVES:
@@ -507,38 +648,22 @@ def assumption_table(
     for _, row in assumed.iterrows():
         name = row["parameter"]
         alts = by_param.get(name, [])
-        effects = []
-        for alt in alts:
-            run = run_of.get(alt.key)
-            if run is None:
-                effects.append(f"{alt.label}: not run in this build")
-            elif run.failed:
-                effects.append(f"{alt.label}: {_status(run)}")
-            else:
-                plans = [n for n in sorted(run.costs) if n != 1]
-                text = (
-                    f"{alt.label}: savings of Plans {'/'.join(map(str, plans))} "
-                    + "/".join(f"{run.saving_pct(n):.1f}" for n in plans)
-                    + " %"
-                )
-                if default is not None:
-                    base = "/".join(f"{default.saving_pct(n):.1f}" for n in plans)
-                    d1 = 100 * (run.total(1) / default.total(1) - 1)
-                    text += f" (defaults {base}), Plan 1 cost {d1:+.1f} %"
-                effects.append(text)
+        effects = [_effect_text(alt, run_of.get(alt.key), default) for alt in alts]
         if not alts:
             effects.append(NOT_VARIED.get(name, "no alternative registered"))
         source = row["source"]
         reason = (
             source.split("assumed:", 1)[1].strip().removesuffix(")")
-            if (row["kind"] == "override")
+            if row["kind"] in ("override", "preset")
             else source.removeprefix("assumed:").strip()
         )
         rows.append(
             {
                 "parameter": name,
                 "value": row["value"]
-                + (" (overridden in this build)" if row["kind"] == "override" else ""),
+                + {"override": " (overridden in this build)", "preset": " (preset)"}.get(
+                    row["kind"], ""
+                ),
                 "reason": reason,
                 "alternative": "; ".join(a.label for a in alts) if alts else "none",
                 "effect": "; ".join(effects),

@@ -52,6 +52,7 @@ __all__ = [
     "paper_audit",
     "paper_number",
     "printed",
+    "sop_cost_per_kva",
 ]
 
 #: The verdicts of an audit check, in the order the book lists them.
@@ -839,3 +840,40 @@ def audit_summary(checks: Sequence[AuditCheck]) -> dict[str, int]:
     for c in checks:
         counts[c.verdict] += 1
     return counts
+
+
+def sop_cost_per_kva(
+    paper: Mapping[str, Any] | None = None, params: Params | None = None
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """The paper's SOP cost per kVA and year, and what Table 1 gives under three readings.
+
+    Returns:
+        A frame indexed by plan label (plans with SOPs) with ``csi`` and ``oms`` (Table 5's
+        C_SI and C_OMS per kVA of Table 4's total capacity, RMB/kVA/yr), their bounds under the
+        printed precision (``*_lo``, ``*_hi``) and ``batteries`` (C_SI also pays for batteries);
+        and the annual cost per kVA of Table 1 (RMB/kVA/yr) under Eq. (12) as printed, with
+        each SOP counted at both of its ends, and with a capital recovery factor.
+    """
+    paper = paper if paper is not None else load_paper_results()
+    params = params if params is not None else load_params()
+    rows = {}
+    for n, row in paper["table4"]["plans"].items():
+        if not row.get("sop_kva"):
+            continue
+        kva = _sop_total(paper, n)
+        out: dict[str, Any] = {"batteries": n in PLANS and PLANS[n].storage == "ess"}
+        for key, term in (("csi", "C_SI"), ("oms", "C_OMS")):
+            v = paper_number(paper, "table5", n, term)
+            out[key] = RMB_PER_UNIT * v.value / kva.value
+            out[f"{key}_lo"] = RMB_PER_UNIT * v.lo / kva.hi
+            out[f"{key}_hi"] = RMB_PER_UNIT * v.hi / kva.lo
+        rows[f"Plan {n}"] = out
+    s = params.sop
+    straight = s.unit_cost_rmb_per_kva * annuity_factor("straight_line", 0.0, s.lifetime_years)
+    crf = s.unit_cost_rmb_per_kva * annuity_factor("crf", s.discount_rate, s.lifetime_years)
+    refs = {
+        "Eq. (12), straight line": straight,
+        "Eq. (12), both ends": 2.0 * straight,
+        f"capital recovery, {100 * s.discount_rate:.0f} %": crf,
+    }
+    return pd.DataFrame.from_dict(rows, orient="index"), refs

@@ -25,7 +25,13 @@ Thresholds:
 
 Flexibility claims are evaluated with the paper's printed indices (I_F of Eq. 18, F of Eq. 21)
 and, with ``variants=True``, once more with the well-defined variant of chapter 5 (local ramp
-coverage ``I_F_cov_local`` and ``F_loc``), as separate rows whose id ends in ``:variant``.
+coverage ``I_F_cov_local`` and ``F_loc``), as separate rows whose id ends in ``:variant`` and
+whose label ends in :data:`VARIANT_SUFFIX`.
+
+**One source for every summary.** Each claim has a readable ``label`` (``paper_results.yaml``);
+the book never shows the id. :func:`verdict_lists` (the labels per verdict, for a summary) and
+:func:`verdict_overview` (the table of verdicts) are both computed from the same list of
+:class:`ClaimResult`, so a summary cannot list a claim under another verdict than the table.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ __all__ = [
     "NEAR_TIE_REL",
     "REL_TOL_PARTLY",
     "REL_TOL_REPRODUCED",
+    "VARIANT_SUFFIX",
     "VERDICTS",
     "ClaimResult",
     "Outcome",
@@ -56,6 +63,9 @@ __all__ = [
     "outcome_from_results",
     "paper_outcome",
     "verdict_counts",
+    "verdict_lists",
+    "verdict_overview",
+    "verdict_phrases",
 ]
 
 #: Verdicts of a claim, best first.
@@ -68,6 +78,9 @@ REL_TOL_PARTLY = 0.50
 NEAR_TIE_REL = 0.005
 #: "Much higher" means at least this ratio (for a positive reference).
 MUCH_HIGHER_RATIO = 2.0
+
+#: Added to the label of a claim evaluated with the well-defined index of chapter 5.
+VARIANT_SUFFIX = ", well-defined index"
 
 #: Index names per flexibility measure: (supply-demand index, combined index).
 FLEX_MEASURES = {"printed": ("I_F", "F"), "variant": ("I_F_cov_local", "F_loc")}
@@ -153,6 +166,8 @@ class ClaimResult:
     Attributes:
         id, text, where, quantity: from ``paper_results.yaml`` (``id`` gets ``:variant`` for
             the evaluation with the well-defined flexibility index).
+        label: the readable name the book shows (``label`` of ``paper_results.yaml``, with
+            :data:`VARIANT_SUFFIX` for the variant).
         paper: the paper's value, as text.
         ours: the outcome's value, as text.
         verdict: one of :data:`VERDICTS`.
@@ -171,6 +186,7 @@ class ClaimResult:
     evidence: str
     measure: str = ""
     outcome: str = ""
+    label: str = ""
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -413,6 +429,8 @@ def evaluate_claims(
         )
         for measure in measures:
             cid = claim["id"] + (":variant" if measure == "variant" else "")
+            label = str(claim.get("label") or claim["id"])
+            label += VARIANT_SUFFIX if measure == "variant" else ""
             paper_text = str(claim["value"])
             if fn is None:
                 res = (paper_text, "", "not evaluated", f"no evaluator for quantity {q!r}")
@@ -433,6 +451,7 @@ def evaluate_claims(
                     evidence=res[3],
                     measure=measure,
                     outcome=outcome.label,
+                    label=label,
                 )
             )
     return out
@@ -451,6 +470,7 @@ def claims_table(*evaluations: Sequence[ClaimResult]) -> pd.DataFrame:
     for k, c in enumerate(first):
         row = {
             "id": c.id,
+            "label": c.label,
             "claim": c.text,
             "where": c.where,
             "measure": c.measure,
@@ -472,3 +492,47 @@ def verdict_counts(results: Sequence[ClaimResult]) -> dict[str, int]:
     for r in results:
         counts[r.verdict] += 1
     return counts
+
+
+def verdict_lists(results: Sequence[ClaimResult]) -> dict[str, list[str]]:
+    """The labels of the claims per verdict (every verdict of :data:`VERDICTS`, in the order of
+    ``results``): what a summary lists as reproduced, partly, not reproduced."""
+    out: dict[str, list[str]] = {v: [] for v in VERDICTS}
+    for r in results:
+        out[r.verdict].append(r.label or r.id)
+    return out
+
+
+def verdict_overview(
+    results: Sequence[ClaimResult], calibrated: Sequence[ClaimResult] | None = None
+) -> pd.DataFrame:
+    """One row per evaluated claim: ``claim`` (the label), ``paper``, ``ours`` and ``verdict``
+    (and ``calibrated``, the verdict at the calibrated level, when given). The same objects
+    give :func:`verdict_lists`, so the table and a summary always agree.
+
+    Raises:
+        ValueError: ``calibrated`` lists other claims than ``results``.
+    """
+    rows = [
+        {"claim": r.label or r.id, "paper": r.paper, "ours": r.ours, "verdict": r.verdict}
+        for r in results
+    ]
+    if calibrated is not None:
+        if [c.id for c in calibrated] != [r.id for r in results]:
+            raise ValueError("verdict_overview: the calibrated evaluation lists other claims")
+        for row, c in zip(rows, calibrated, strict=True):
+            row["calibrated"] = c.verdict
+    return pd.DataFrame(rows)
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(items)
+    if not items:
+        return "none"
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def verdict_phrases(results: Sequence[ClaimResult]) -> dict[str, str]:
+    """Per verdict, the claims' labels as one phrase (``"A, B and C"``, ``"none"``): the words
+    of a summary, made from the same objects as :func:`verdict_overview`."""
+    return {v: _join(labels) for v, labels in verdict_lists(results).items()}

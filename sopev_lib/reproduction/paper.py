@@ -3,15 +3,18 @@
 The paper's published values live in ``data/paper_results.yaml`` (never typed in code). Results
 follow the schema of DESIGN.md:
 
-- ``DIR/summary.json``: per plan the SOP sites and kVA, storage sizes, the cost terms of
-  Table 5 (10^4 RMB per year), verification figures, solver status and times, and the
-  paper's published values;
-- ``DIR/planN/buses.csv``, ``branches.csv``, ``sops.csv``, ``storage.csv``, ``substation.csv``.
+- ``DIR/summary.json``: ``verified`` (every plan passed its checks) and ``failed``, then per
+  plan ``verified``, the SOP sites and kVA, storage sizes, the cost terms of Table 5 (10^4 RMB
+  per year), verification figures, solver status and times, and the paper's published values
+  (strict JSON: a figure that was not computed is ``null``);
+- ``DIR/planN/buses.csv``, ``branches.csv``, ``sops.csv`` (with each site's ``capacity_kva``),
+  ``storage.csv``, ``substation.csv``.
+
+The folder is replaced as a whole and only when complete (:func:`write_results`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,13 +32,16 @@ from sopev_lib.core.economics import (
     savings_table,
 )
 from sopev_lib.core.results import PlanResult
-from sopev_lib.system.io import json_default
+from sopev_lib.system.io import StagedFolder, strict_json
 from sopev_lib.system.paths import data_dir
 from sopev_lib.verify.checks import Verification
 
 __all__ = [
+    "is_results_folder",
     "load_paper_results",
     "plan_summary",
+    "results_summary",
+    "sop_sizes",
     "table4_comparison",
     "table5_comparison",
     "table6_comparison",
@@ -115,21 +121,38 @@ def table5_comparison(
     return pd.DataFrame(rows)
 
 
+def sop_sizes(result: PlanResult) -> pd.DataFrame:
+    """One row per SOP site: ``tie``, ``capacity_kva`` (S_SOP of Eq. 9). The one source of the
+    sizes in ``summary.json`` and of the ``capacity_kva`` column of ``sops.csv``; a site listed
+    twice raises ``ValueError`` (see :attr:`PlanResult.sop_capacity_kva`)."""
+    sizes = result.sop_capacity_kva
+    return pd.DataFrame(
+        {
+            "tie": pd.Series(list(sizes), dtype=object),
+            "capacity_kva": pd.Series(list(sizes.values()), dtype=float),
+        }
+    )
+
+
 def plan_summary(
     result: PlanResult,
     check: Verification | None = None,
     paper: Mapping[str, Any] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The summary.json entry of one plan."""
+    """The summary.json entry of one plan. ``verified`` is the outcome of ``check`` (``None``
+    without one); ``costs.total`` is the solver's objective split into the terms of Table 5
+    (10^4 RMB per year)."""
     paper = paper or load_paper_results()
     info = result.solution.info
     n = result.spec.number
+    sizes = sop_sizes(result)
     out: dict[str, Any] = {
         "plan": n,
         "title": result.spec.title,
-        "sop_kva": result.sop_capacity_kva,
-        "sop_total_kva": float(sum(result.sop_capacity_kva.values())),
+        "verified": None if check is None else bool(check.passed),
+        "sop_kva": dict(zip(sizes["tie"], sizes["capacity_kva"].tolist(), strict=True)),
+        "sop_total_kva": float(sizes["capacity_kva"].sum()),
         "ess": result.ess_rating,
         "costs": cost_breakdown(result),
         "loss_double_count": loss_double_count(result),
@@ -150,37 +173,89 @@ def plan_summary(
     return out
 
 
+def is_results_folder(path: Path) -> bool:
+    """Whether ``path`` is empty or holds only what :func:`write_results` writes
+    (``summary.json`` and ``planN/`` folders): the only folders ``write_results`` replaces."""
+    if not path.is_dir():
+        return False
+    names = {p.name for p in path.iterdir()}
+    plans = {n for n in names if n.startswith("plan") and n[4:].isdigit()}
+    return not names or ("summary.json" in names and names <= {"summary.json", *plans})
+
+
+def _write_plan_tables(result: PlanResult, folder: Path) -> None:
+    """The per-plan CSVs of the results schema; ``sops.csv`` carries the plan's SOP sizes
+    (``capacity_kva``) from :func:`sop_sizes`, the source of ``summary.json``'s too."""
+    folder.mkdir()
+    result.buses().to_csv(folder / "buses.csv", index=False)
+    result.branches().to_csv(folder / "branches.csv", index=False)
+    hourly, sizes = result.sops(), sop_sizes(result)
+    if set(hourly["tie"]) != set(sizes["tie"]):
+        raise ValueError(
+            f"{result.name}: SOP flows at {sorted(set(hourly['tie']))} but sizes at "
+            f"{sorted(sizes['tie'])}"
+        )
+    hourly["tie"] = hourly["tie"].astype(object)
+    hourly.merge(sizes, on="tie", how="left", validate="many_to_one").to_csv(
+        folder / "sops.csv", index=False
+    )
+    result.storage().to_csv(folder / "storage.csv", index=False)
+    result.substation().to_csv(folder / "substation.csv", index=False)
+
+
+def results_summary(
+    results: Mapping[int, PlanResult],
+    checks: Mapping[int, Verification] | None = None,
+    extra: Mapping[int, Mapping[str, Any]] | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The content of ``summary.json``: ``verified`` (true only when every plan was checked
+    and passed), ``failed`` (the plans that did not), units, ``meta`` and one
+    :func:`plan_summary` per plan."""
+    paper = load_paper_results()
+    checks = checks or {}
+    extra = extra or {}
+    failed = [n for n in results if n not in checks or not checks[n].passed]
+    return {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "verified": bool(results) and not failed,
+        "failed": [f"plan{n}" for n in failed],
+        "units": {"money": "10^4 RMB per year", "power": "kW / kvar / kVA", "voltage": "p.u."},
+        "meta": dict(meta or {}),
+        "plans": {
+            f"plan{n}": plan_summary(r, checks.get(n), paper, extra.get(n))
+            for n, r in results.items()
+        },
+    }
+
+
 def write_results(
     results: Mapping[int, PlanResult],
     out_dir: str | Path,
     checks: Mapping[int, Verification] | None = None,
     extra: Mapping[int, Mapping[str, Any]] | None = None,
     meta: Mapping[str, Any] | None = None,
+    *,
+    staged: StagedFolder | None = None,
 ) -> Path:
-    """Write ``summary.json`` and the per-plan CSV tables; returns the summary path."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paper = load_paper_results()
-    checks = checks or {}
-    extra = extra or {}
-    summary: dict[str, Any] = {
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "units": {"money": "10^4 RMB per year", "power": "kW / kvar / kVA", "voltage": "p.u."},
-        "meta": dict(meta or {}),
-        "plans": {},
-    }
-    for n, r in results.items():
-        summary["plans"][f"plan{n}"] = plan_summary(r, checks.get(n), paper, extra.get(n))
-        folder = out / f"plan{n}"
-        folder.mkdir(exist_ok=True)
-        r.buses().to_csv(folder / "buses.csv", index=False)
-        r.branches().to_csv(folder / "branches.csv", index=False)
-        r.sops().to_csv(folder / "sops.csv", index=False)
-        r.storage().to_csv(folder / "storage.csv", index=False)
-        r.substation().to_csv(folder / "substation.csv", index=False)
-    path = out / "summary.json"
-    path.write_text(json.dumps(summary, indent=2, default=json_default), encoding="utf-8")
-    return path
+    """Write ``summary.json`` (strict JSON: ``null`` for a missing figure, never ``NaN``) and
+    the per-plan CSV tables; returns the summary path.
+
+    The folder is built beside ``out_dir`` and swapped in whole when complete
+    (:class:`~sopev_lib.system.io.StagedFolder`, or ``staged`` made earlier by the caller to
+    check the folder before solving): plan folders of an earlier result never remain beside a
+    new summary, a failure leaves the earlier result intact, and concurrent writers leave one
+    complete result. Only a new or empty folder or an earlier result
+    (:func:`is_results_folder`) is replaced; anything else raises ``ValueError``.
+    """
+    stage = staged or StagedFolder(out_dir, allow_replace=is_results_folder)
+    with stage:
+        for n, r in results.items():
+            _write_plan_tables(r, stage.path / f"plan{n}")
+        summary = results_summary(results, checks, extra, meta)
+        (stage.path / "summary.json").write_text(strict_json(summary), encoding="utf-8")
+        target = stage.commit()
+    return target / "summary.json"
 
 
 def table6_comparison(

@@ -69,6 +69,7 @@ import hashlib
 import importlib
 import importlib.util
 import json
+import logging
 import math
 import os
 import socket
@@ -219,7 +220,7 @@ def code_fingerprint(function: str = DEFAULT_FUNCTION) -> str:
 #: The point functions a sweep may run, by ``'module:name'`` (filled by :func:`register_study`).
 STUDY_FUNCTIONS: dict[str, PointFunction] = {}
 #: Modules whose import registers the project's study functions.
-STUDY_MODULES = ("sopev_lib.studies.sensitivity",)
+STUDY_MODULES = ("sopev_lib.studies.sensitivity", "sopev_lib.studies.readings")
 
 
 def register_study(fn: F) -> F:
@@ -738,15 +739,18 @@ def _dask_client(
     if client is not None:
         yield client, len(client.scheduler_info().get("workers", {}))
         return
+    import dask
     from distributed import Client, LocalCluster
 
     if scheduler:
         try:
-            c = Client(scheduler, timeout="20s")
+            # the connect timeout of the Dask config (default 30 s; DASK_DISTRIBUTED__COMM__
+            # TIMEOUTS__CONNECT changes it)
+            c = Client(scheduler, timeout=dask.config.get("distributed.comm.timeouts.connect"))
         except OSError as exc:
-            raise ValueError(
+            raise ConnectionError(
                 f"scheduler = {scheduler!r}: cannot connect to a Dask scheduler there ({exc})"
-            ) from exc
+            ) from None
         with c:
             yield c, len(c.scheduler_info().get("workers", {}))
         return
@@ -756,12 +760,37 @@ def _dask_client(
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
-            silence_logs=40,  # logging.ERROR: no INFO/WARNING chatter in notebooks and CI
+            dashboard_address=":0",  # a free port: no warning when 8787 is taken
+            silence_logs=logging.CRITICAL,  # no chatter, nor heartbeat errors at shutdown
         ) as cluster,
         Client(cluster) as c,
     ):
+        c.register_plugin(_ignore_interrupt_plugin(), name="sopev-ignore-sigint")
         yield c, n
+
+
+def _ignore_sigint() -> None:
+    """Ignore Ctrl-C in this (worker) process: the process that started the cluster handles
+    it and shuts the workers down, which would otherwise each print a traceback."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _ignore_interrupt_plugin() -> Any:
+    """A Dask ``WorkerPlugin`` running :func:`_ignore_sigint` in every worker process of a
+    LocalCluster (those started now and any the nanny restarts later)."""
+    from distributed import WorkerPlugin
+
+    class IgnoreInterrupt(WorkerPlugin):
+        idempotent = True
+
+        def setup(self, worker: Any) -> None:
+            _ignore_sigint()
+
+    return IgnoreInterrupt()
 
 
 def run_sweep(
@@ -797,8 +826,7 @@ def run_sweep(
     Returns:
         The table and counts. Points already in ``points.jsonl`` are not solved again.
     """
-    if workers is not None and (isinstance(workers, bool) or workers < 0):
-        raise ValueError(f"workers = {workers!r}: expected a whole number >= 0")
+    _check_workers(workers)
     start = time.perf_counter()
     fingerprint = code_fingerprint(config.function)
     points, finished = _resume(config, fingerprint, restart, retry_failed, rerun_stale)
@@ -815,6 +843,18 @@ def run_sweep(
             else:
                 n_workers = _run_dask(config, todo, save, workers, scheduler, client)
     return _finish(config, points, finished, meta, len(todo), n_workers, start)
+
+
+def _check_workers(workers: Any) -> None:
+    """``ValueError`` unless ``workers`` is ``None`` or a whole number >= 0 (a negative count
+    would otherwise start a LocalCluster that waits forever for workers)."""
+    if workers is None:
+        return
+    if isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 0:
+        raise ValueError(
+            f"workers = {workers!r}: expected a whole number >= 0 (0 runs without Dask; "
+            "leave it out to use every core)"
+        )
 
 
 def _now() -> str:
@@ -1017,6 +1057,24 @@ def _write_json(path: Path, data: Mapping[str, Any]) -> None:
 
 
 # ----- command line ---------------------------------------------------------------------------
+def _print_summary(res: SweepResult) -> None:
+    """One line per finished sweep (counts, time, table); stale points warned on stderr."""
+    name = res.config.name
+    failed_rows = res.meta.get("n_failed_rows", 0)
+    print(
+        f"{name}: {res.n_points} points ({res.n_run} solved now, {res.n_resumed} resumed), "
+        f"{res.n_failed} failed points, {failed_rows} failed rows; {res.seconds:.1f} s -> "
+        f"{res.path}",
+        flush=True,
+    )
+    if res.n_stale:
+        print(
+            f"{name}: warning: {res.n_stale} points were computed with other model code; "
+            "--rerun-stale solves them again",
+            file=sys.stderr,
+        )
+
+
 def run_cli(
     configs: Sequence[str | Path],
     *,
@@ -1033,11 +1091,16 @@ def run_cli(
     """``sopev sweep``: run (or resume) every config on one Dask cluster; print a summary.
 
     Returns the exit status: 0 when every sweep finished (failed points are results, reported
-    in the summary), 130 when interrupted (finished points are kept; run again to resume).
+    in the summary), 130 when interrupted (finished points are kept; run again to resume; the
+    workers of a LocalCluster ignore Ctrl-C and are shut down by this process, so no worker
+    prints a traceback).
 
     Raises:
-        ValueError: a bad config (naming the key) or ``--out`` with several configs.
+        ValueError: a bad config (naming the key), ``--out`` with several configs, or a
+            negative ``workers`` (checked before any cluster starts).
+        ConnectionError: no Dask scheduler answers at ``scheduler``.
     """
+    _check_workers(workers)
     if out is not None and len(configs) != 1:
         raise ValueError(f"--out names one folder but {len(configs)} configs were given")
     loaded = [
@@ -1074,19 +1137,7 @@ def run_cli(
                     rerun_stale=rerun_stale,
                     progress=progress,
                 )
-                failed_rows = res.meta.get("n_failed_rows", 0)
-                print(
-                    f"{cfg.name}: {res.n_points} points ({res.n_run} solved now, "
-                    f"{res.n_resumed} resumed), {res.n_failed} failed points, "
-                    f"{failed_rows} failed rows; {res.seconds:.1f} s -> {res.path}",
-                    flush=True,
-                )
-                if res.n_stale:
-                    print(
-                        f"{cfg.name}: warning: {res.n_stale} points were computed with other "
-                        "model code; --rerun-stale solves them again",
-                        file=sys.stderr,
-                    )
+                _print_summary(res)
     except KeyboardInterrupt:
         print(
             "\ninterrupted: finished points are kept in points.jsonl; run the same command "

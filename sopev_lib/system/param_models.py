@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+import numpy as np
+from pydantic import BeforeValidator, Field, model_validator
 
 from sopev_lib.system.schema import Flag, FrozenModel, Real, Whole, distinct
 
@@ -37,6 +38,22 @@ Fraction = Annotated[Real, Field(ge=0.0, le=1.0)]
 Efficiency = Annotated[Real, Field(gt=0.0, le=1.0)]
 Scale = Annotated[Real, Field(ge=0.0, le=10.0)]
 Bus = Annotated[Whole, Field(ge=1)]
+
+
+def _site_list(value: Any) -> Any:
+    """``"stations"`` or a list of whole bus numbers >= 1 (a clear message for anything else,
+    instead of pydantic's report on both members of the union)."""
+    if isinstance(value, str):
+        if value != "stations":
+            raise ValueError(f'{value!r}: expected "stations" or a list of buses')
+        return value
+    if isinstance(value, list | tuple):
+        value = [b.item() if isinstance(b, np.integer) else b for b in value]
+    if not isinstance(value, list | tuple) or any(
+        isinstance(b, bool) or not isinstance(b, int) or b < 1 for b in value
+    ):
+        raise ValueError(f'{value!r}: expected "stations" or a list of whole bus numbers >= 1')
+    return tuple(value)
 
 
 # ----- the schema ----------------------------------------------------------------------------
@@ -178,7 +195,12 @@ class EVTypeParams(FrozenModel):
 
 class EVParams(FrozenModel):
     """EV fleet of Tables 1-3 (kW, kWh, SOC fractions, vehicle counts, 1-based buses) and the
-    generalised-storage data of Eqs. (1)-(6)."""
+    generalised-storage data of Eqs. (1)-(6).
+
+    ``baseline_charging``: how the fleet charges in Plans 1-3, which do not plan the stations:
+    ``uncontrolled`` (every car at rated power on arrival) or ``smart`` (the stations as
+    generalised storage without discharge, i.e. smart charging without V2G). ``eta_ref``: the
+    discharge compensation factor of Eq. (1) (1 = none)."""
 
     seed: Whole = Field(ge=0)
     rated_power_kw: Positive
@@ -194,6 +216,8 @@ class EVParams(FrozenModel):
     station_counts: tuple[tuple[tuple[Annotated[Whole, Field(ge=0)], ...], ...], ...]
     station_buses: tuple[Bus, ...]
     forecast_days: Whole = Field(ge=1, le=100000)
+    baseline_charging: Literal["uncontrolled", "smart"] = "uncontrolled"
+    eta_ref: Real = Field(default=1.0, gt=0.0, le=2.0)
     forecast_band: tuple[Annotated[Real, Field(ge=0.0, le=100.0)], ...] = Field(
         min_length=2, max_length=2
     )
@@ -246,7 +270,8 @@ class EVParams(FrozenModel):
 
 class ESSParams(FrozenModel):
     """Conventional battery storage of Plan 3 (RMB/kWh, RMB/kW, years, fractions, kWh; all
-    assumptions: the paper gives none)."""
+    assumptions: the paper gives none). ``buses``: where the batteries sit, ``"stations"`` (one
+    at each charging-station bus) or a list of 1-based buses."""
 
     energy_cost_rmb_per_kwh: NonNegative
     power_cost_rmb_per_kw: NonNegative
@@ -257,9 +282,16 @@ class ESSParams(FrozenModel):
     soc_min: Fraction
     soc_max: Fraction
     max_energy_kwh: Positive
+    buses: Annotated[Literal["stations"] | tuple[Bus, ...], BeforeValidator(_site_list)] = (
+        "stations"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> ESSParams:
+        if not isinstance(self.buses, str):
+            if not self.buses:
+                raise ValueError('@buses: give at least one bus, or "stations"')
+            distinct(self, "buses")
         if self.soc_min >= self.soc_max:
             raise ValueError(f"@soc_min = {self.soc_min} must be below soc_max = {self.soc_max}")
         return self
@@ -284,7 +316,8 @@ class Params(FrozenModel):
     """All parameters of the study; build with :func:`load_params`.
 
     ``provenance`` holds ``(dotted path, value, unit, source)`` of every leaf as read (with
-    overrides applied); ``source_file`` the YAML file."""
+    overrides applied); ``source_file`` the YAML file; ``preset`` the name of the preset applied
+    (:func:`sopev_lib.system.params.load_params`), or ``None``."""
 
     network: NetworkParams
     dg: DGParams
@@ -297,18 +330,19 @@ class Params(FrozenModel):
     flexibility: FlexibilityParams
     source_file: Path = Path()
     provenance: tuple[tuple[str, Any, str, str], ...] = Field(default=(), repr=False)
+    preset: str | None = None
 
     def replace(self, **overrides: Any) -> Params:
         """A copy with dotted-path overrides, e.g. ``p.replace(**{"network.v_min_pu": 0.95})``
-        (earlier overrides are not kept: the file is read again)."""
+        (earlier overrides are not kept: the file is read again, with the same preset)."""
         from sopev_lib.system.params import load_params  # the loader builds Params
 
-        return load_params(self.source_file, overrides=overrides)
+        return load_params(self.source_file, overrides=overrides, preset=self.preset)
 
 
 #: The sections of :class:`Params` by name (the top-level keys of the YAML file).
 SECTIONS: dict[str, type[FrozenModel]] = {
     name: f.annotation
     for name, f in Params.model_fields.items()
-    if name not in ("source_file", "provenance")
+    if name not in ("source_file", "provenance", "preset")
 }

@@ -53,6 +53,8 @@ __all__ = [
     "TariffParams",
     "defaults_of",
     "load_params",
+    "load_preset",
+    "preset_names",
     "provenance_table",
     "record_defaults",
     "replace_section",
@@ -123,7 +125,11 @@ def _is_leaf(entry: Any) -> bool:
     return isinstance(entry, Mapping) and {"value", "unit", "source"} <= set(entry)
 
 
-def _apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> None:
+def _apply_overrides(
+    raw: dict[str, Any], overrides: Mapping[str, Any], reasons: Mapping[str, str] | None = None
+) -> None:
+    """Set leaf values by dotted path; the source becomes ``override (default X: <source>)``,
+    or with ``reasons`` (a preset's) ``<reason> (default X: <source>)``."""
     for dotted, value in overrides.items():
         keys = dotted.split(".")
         node: Any = raw
@@ -134,11 +140,47 @@ def _apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any]) -> None:
         leaf = keys[-1]
         if not isinstance(node, dict) or leaf not in node or not _is_leaf(node[leaf]):
             raise ValueError(f"override {dotted!r}: unknown parameter")
-        node[leaf] = {
-            "value": value,
-            "unit": node[leaf]["unit"],
-            "source": f"override (default {node[leaf]['value']!r}: {node[leaf]['source']})",
-        }
+        was = f"(default {node[leaf]['value']!r}: {node[leaf]['source']})"
+        source = f"{reasons[dotted]} {was}" if reasons else f"override {was}"
+        node[leaf] = {"value": value, "unit": node[leaf]["unit"], "source": source}
+
+
+# ----- presets -------------------------------------------------------------------------------
+#: Folder of ``data/`` holding the presets, one YAML file per preset.
+PRESETS_DIR = "presets"
+
+
+def preset_names() -> list[str]:
+    """The presets of ``data/presets/`` (file names without ``.yaml``)."""
+    folder = data_dir() / PRESETS_DIR
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def load_preset(name: str) -> dict[str, Any]:
+    """A preset of ``data/presets/<name>.yaml``: ``{"name", "description", "overrides": {dotted
+    path: {"value", "source"}}}``, every source starting with ``preset <name>:``.
+
+    A preset is a named set of overrides with provenance: another reading of several parameters
+    at once (e.g. ``paper-evidence``: the SOP costs that the paper's Table 5 implies).
+
+    Raises:
+        ValueError: an unknown preset (the message lists the presets) or a malformed file.
+    """
+    file = data_dir() / PRESETS_DIR / f"{name}.yaml"
+    if not file.is_file():
+        raise ValueError(
+            f"preset {name!r}: no file {PRESETS_DIR}/{name}.yaml; presets: {preset_names()}"
+        )
+    raw = read_yaml(file, "preset")
+    entries = raw.get("overrides") if isinstance(raw, dict) else None
+    if not isinstance(entries, dict) or not entries:
+        raise ValueError(f"preset {file}: expected a mapping 'overrides' of dotted paths")
+    for path, entry in entries.items():
+        if not isinstance(entry, dict) or set(entry) != {"value", "source"}:
+            raise ValueError(f"preset {file}: {path}: expected the keys value and source")
+        if not str(entry["source"]).startswith(f"preset {name}:"):
+            raise ValueError(f"preset {file}: {path}: the source must start 'preset {name}:'")
+    return {"name": name, "description": str(raw.get("description", "")), "overrides": entries}
 
 
 def _leaf_values(raw: Mapping[str, Any], file: Path) -> tuple[dict[str, Any], list[tuple]]:
@@ -164,14 +206,18 @@ def _leaf_values(raw: Mapping[str, Any], file: Path) -> tuple[dict[str, Any], li
 
 
 def load_params(
-    path: str | Path | None = None, overrides: Mapping[str, Any] | None = None
+    path: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    preset: str | None = None,
 ) -> Params:
     """Load, validate and freeze the parameters.
 
     Args:
         path: YAML file; default ``data/params.yaml``.
         overrides: dotted paths to leaf values, e.g. ``{"ev.seed": 7, "network.v_min_pu": 0.95}``
-            (numpy scalars are taken as the numbers they hold).
+            (numpy scalars are taken as the numbers they hold); applied after the preset.
+        preset: a preset of ``data/presets/`` (:func:`load_preset`), e.g. ``"paper-evidence"``;
+            its values carry the preset's provenance (kind ``preset``).
 
     Raises:
         ValueError: a missing file, a YAML syntax error or repeated key (file and line), a
@@ -180,11 +226,17 @@ def load_params(
     """
     file = Path(path) if path is not None else data_dir() / "params.yaml"
     raw = _read_raw(file)
+    if preset is not None:
+        entries = load_preset(preset)["overrides"]
+        values_of = {k: e["value"] for k, e in entries.items()}
+        _apply_overrides(raw, values_of, {k: str(e["source"]) for k, e in entries.items()})
     if overrides:
         _apply_overrides(raw, overrides)
     values, rows = _leaf_values(raw, file)
     with validating(Params):
-        return Params.model_validate({**values, "source_file": file, "provenance": tuple(rows)})
+        return Params.model_validate(
+            {**values, "source_file": file, "provenance": tuple(rows), "preset": preset}
+        )
 
 
 # ----- provenance ----------------------------------------------------------------------------
@@ -232,7 +284,8 @@ def provenance_table(
     """Every parameter with its value, unit, provenance kind, source text and recorded default.
 
     ``kind`` is the source's prefix (``paper``, ``ref [n]``, ``assumed``), ``override`` for a
-    value set in code (``load_params(overrides=...)``), or ``modified`` for a value of the
+    value set in code (``load_params(overrides=...)``), ``preset`` for a value of a preset
+    (``load_params(preset=...)``), or ``modified`` for a value of the
     parameter file that differs from its recorded default (``defaults``: a mapping like
     :func:`defaults_of` or a JSON file, default ``data/params_defaults.json``); a modified row's
     source reads ``modified (recorded default X: <its source>)``. ``default`` is the recorded
@@ -244,9 +297,10 @@ def provenance_table(
     for path, value, unit, source in params.provenance:
         kind = source.split(":", 1)[0].strip() if ":" in source else "other"
         kind = "override" if source.startswith("override") else kind
+        kind = "preset" if source.startswith("preset ") else kind
         default = recorded.get(path)
         changed = default is not None and current.get(path) != default["value"]
-        if changed and kind != "override":
+        if changed and kind not in ("override", "preset"):
             kind = "modified"
             note = "" if source == default["source"] else f"; the file says: {source}"
             source = f"modified (recorded default {_format_value(default['value'])}: "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -54,6 +54,7 @@ def run_ac_power_flow(
     v_substation_pu: float | np.ndarray = 1.0,
     *,
     tolerance_mva: float = 1e-9,
+    on_failure: Literal["raise", "nan"] = "raise",
 ) -> ACResult:
     """Run pandapower's Newton-Raphson for each column of the withdrawal matrices.
 
@@ -63,13 +64,16 @@ def run_ac_power_flow(
             charging + SOP withdrawal - generation), shape (n_bus,) or (n_bus, T).
         v_substation_pu: slack voltage magnitude, scalar or (T,).
         tolerance_mva: Newton-Raphson mismatch tolerance.
+        on_failure: ``"raise"`` (default) raises for a snapshot that does not converge;
+            ``"nan"`` marks it in ``converged`` and fills its results with NaN (the
+            verification of :mod:`sopev_lib.verify.checks` reports it as a failed check).
 
     Raises:
-        ValueError: shapes that do not match the feeder.
-        RuntimeError: a snapshot that does not converge (names the hour).
+        ValueError: shapes that do not match the feeder, or an unknown ``on_failure``.
+        RuntimeError: a snapshot that does not converge (names the hour), with ``"raise"``.
     """
-    import pandapower as pp
-
+    if on_failure not in ("raise", "nan"):
+        raise ValueError(f"on_failure = {on_failure!r}: expected 'raise' or 'nan'")
     p, q = _withdrawals(feeder, p_withdrawal_kw, q_withdrawal_kvar)
     n_t = p.shape[1]
     v_slack = np.broadcast_to(np.asarray(v_substation_pu, dtype=float), (n_t,))
@@ -86,29 +90,44 @@ def run_ac_power_flow(
         net.load["p_mw"] = p[:, t] / 1000.0
         net.load["q_mvar"] = q[:, t] / 1000.0
         net.ext_grid["vm_pu"] = v_slack[t]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                pp.runpp(
-                    net,
-                    algorithm="nr",
-                    numba=False,
-                    tolerance_mva=tolerance_mva,
-                    max_iteration=30,
-                    calculate_voltage_angles=True,
-                    check_connectivity=False,
-                    init="dc" if t == 0 else "results",
-                    recycle={"bus_pq": True, "trafo": False, "gen": True},
-                )
-            except pp.LoadflowNotConverged:
-                raise RuntimeError(
-                    f"AC power flow of feeder {feeder.name!r} did not converge at hour {t}: "
-                    f"total withdrawal {p[:, t].sum():.1f} kW; the injections are probably "
-                    "beyond what the feeder can carry"
-                ) from None
-        converged[t] = bool(net.converged)
-        _store_snapshot(out, net, layout, t)
+        warm = t > 0 and converged[t - 1]
+        converged[t] = _newton_raphson(net, tolerance_mva, warm)
+        if converged[t]:
+            _store_snapshot(out, net, layout, t)
+            continue
+        if on_failure == "raise":
+            raise RuntimeError(
+                f"AC power flow of feeder {feeder.name!r} did not converge at hour {t}: "
+                f"total withdrawal {p[:, t].sum():.1f} kW; the injections are probably "
+                "beyond what the feeder can carry"
+            )
+        for arr in out.values():
+            arr[..., t] = np.nan
     return ACResult(converged=converged, **out)
+
+
+def _newton_raphson(net: Any, tolerance_mva: float, warm: bool) -> bool:
+    """One pandapower Newton-Raphson run of ``net`` (warm-started from the previous snapshot's
+    results when ``warm``); whether it converged."""
+    import pandapower as pp
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            pp.runpp(
+                net,
+                algorithm="nr",
+                numba=False,
+                tolerance_mva=tolerance_mva,
+                max_iteration=30,
+                calculate_voltage_angles=True,
+                check_connectivity=False,
+                init="results" if warm else "dc",
+                recycle={"bus_pq": True, "trafo": False, "gen": True},
+            )
+        except pp.LoadflowNotConverged:
+            return False
+    return bool(net.converged)
 
 
 #: Per-branch results of :class:`ACResult`, in kW, kvar, A and kW.

@@ -8,6 +8,7 @@ shapes are documented in ``data/README.md``. Tariff periods come from the CSV, p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,9 +24,11 @@ __all__ = [
     "bus_load_kw",
     "dg_units",
     "load_profiles",
+    "read_profiles_csv",
 ]
 
 PERIODS = ("peak", "flat", "valley")
+COLUMNS = ("hour", "load_pu", "pv_pu", "wind_pu", "tariff_period")
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,29 +67,74 @@ class Profiles:
         )
 
 
+def read_profiles_csv(path: str | Path) -> pd.DataFrame:
+    """The profiles table of ``path`` (CSV with a header row).
+
+    Raises:
+        FileNotFoundError: no file at ``path`` (naming it and the parameter ``profiles.file``).
+        ValueError: a file that is empty, has no header or is not CSV (naming the file).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"profiles file {path} does not exist (parameter profiles.file, relative to "
+            f"{data_dir()})"
+        )
+    try:
+        df = pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise ValueError(
+            f"profiles file {path} is empty: expected a CSV with columns {', '.join(COLUMNS)}"
+        ) from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ValueError(f"profiles file {path} is not a readable CSV table: {exc}") from None
+    if len(df) == 0:
+        raise ValueError(f"profiles file {path} has a header but no rows (expected 24 hours)")
+    return df
+
+
+def _numeric(df: pd.DataFrame, col: str, where: str) -> np.ndarray:
+    """Column ``col`` as floats; ``ValueError`` naming the column, rows and values that are not
+    numbers (empty cells included)."""
+    values = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        shown = ", ".join(f"row {i + 1}: {str(df[col].iloc[i])!r}" for i in bad[:5])
+        raise ValueError(f"{where}: profiles.{col} must hold finite numbers; got {shown}")
+    return values
+
+
 def load_profiles(params: Params, frame: pd.DataFrame | None = None) -> Profiles:
     """Read ``data/<params.profiles.file>`` (or use ``frame``) and apply scales and prices.
 
-    Raises ``ValueError`` naming the column for a missing column, a negative value, a per-unit
-    output above 1.5, an unknown tariff period, or hours that are not 0..T-1.
+    Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming the file and the
+    column for an empty file, a missing column, a value that is not a number, a negative value,
+    a per-unit output above 1.5, an unknown tariff period, or hours that are not 0..T-1.
     """
-    df = frame if frame is not None else pd.read_csv(data_dir() / params.profiles.file)
-    for col in ("hour", "load_pu", "pv_pu", "wind_pu", "tariff_period"):
+    if frame is None:
+        path = data_dir() / params.profiles.file
+        where, df = f"profiles file {path}", read_profiles_csv(path)
+    else:
+        where, df = "profiles", frame
+    for col in COLUMNS:
         if col not in df:
-            raise ValueError(f"profiles: missing column {col!r}")
-    hour = df["hour"].to_numpy(dtype=int)
-    if not np.array_equal(hour, np.arange(len(df))) or len(df) == 0:
-        raise ValueError(f"profiles.hour must be 0, 1, ..., T-1; got {hour.tolist()}")
+            raise ValueError(f"{where}: missing column {col!r} (expected {', '.join(COLUMNS)})")
+    hour = _numeric(df, "hour", where)
+    if len(df) == 0 or not np.array_equal(hour, np.arange(len(df))):
+        raise ValueError(f"{where}: profiles.hour must be 0, 1, ..., T-1; got {hour.tolist()}")
+    hour = hour.astype(int)
     curves = {}
     for col in ("load_pu", "pv_pu", "wind_pu"):
-        values = df[col].to_numpy(dtype=float)
-        if not np.all(np.isfinite(values)) or np.any(values < 0) or np.any(values > 1.5):
-            raise ValueError(f"profiles.{col} must lie in [0, 1.5] (per unit); got {values}")
+        values = _numeric(df, col, where)
+        if np.any(values < 0) or np.any(values > 1.5):
+            raise ValueError(
+                f"{where}: profiles.{col} must lie in [0, 1.5] (per unit); got {values}"
+            )
         curves[col] = values
     period = df["tariff_period"].astype(str).to_numpy()
     bad = sorted(set(period) - set(PERIODS))
     if bad:
-        raise ValueError(f"profiles.tariff_period: {bad} not in {list(PERIODS)}")
+        raise ValueError(f"{where}: profiles.tariff_period: {bad} not in {list(PERIODS)}")
     price = {
         "peak": params.tariff.peak_rmb_per_kwh,
         "flat": params.tariff.flat_rmb_per_kwh,

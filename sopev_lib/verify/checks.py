@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sopev_lib.core.ev.envelopes import StationEnvelopes, envelope_feasibility
 from sopev_lib.core.results import PlanResult
+from sopev_lib.core.storage import StorageEnvelope
 from sopev_lib.system.powerflow import run_ac_power_flow
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "VerificationError",
     "gap_floor_pu2",
     "relaxation_gap",
+    "require_feasible_uncontrolled",
     "require_verified",
     "verify",
 ]
@@ -103,31 +106,35 @@ def relaxation_gap(
     return gap, gap / np.maximum(lv, max(floor, 1e-30))
 
 
-def verify(
-    result: PlanResult,
-    *,
-    gap_tol: float = DEFAULT_GAP_TOL,
-    voltage_tol_pu: float = DEFAULT_VOLTAGE_TOL_PU,
-    waste_tol_kw: float = DEFAULT_WASTE_TOL_KW,
-    ac: bool = True,
-) -> Verification:
-    """Run all checks on a solved plan (the AC power flow takes about 0.5 s for 24 h)."""
-    gap_abs, gap_rel = relaxation_gap(result)
-    messages: list[str] = []
+def _exceeds(value: float, tol: float) -> bool:
+    """``value > tol``, and a NaN (a corrupted or missing figure) counts as exceeding."""
+    return not value <= tol
+
+
+def _gap_message(result: PlanResult, gap_rel: np.ndarray, gap_tol: float) -> list[str]:
+    """The cone-gap check: empty if every relative gap is within ``gap_tol``."""
     max_rel = float(np.max(np.abs(gap_rel)))
-    if max_rel > gap_tol:
-        br, t = np.unravel_index(np.argmax(np.abs(gap_rel)), gap_rel.shape)
-        f = result.inputs.feeder
-        messages.append(
-            f"relaxation gap {max_rel:.2e} > {gap_tol:.0e} on branch "
-            f"{f.from_bus[br]}-{f.to_bus[br]} at hour {t}: the SOCP solution is not a power flow"
-        )
+    if not _exceeds(max_rel, gap_tol):
+        return []
+    if not np.all(np.isfinite(gap_rel)):
+        return ["relaxation gap is not a number for some branch and hour: corrupted solution"]
+    br, t = np.unravel_index(np.argmax(np.abs(gap_rel)), gap_rel.shape)
+    f = result.inputs.feeder
+    return [
+        f"relaxation gap {max_rel:.2e} > {gap_tol:.0e} on branch "
+        f"{f.from_bus[br]}-{f.to_bus[br]} at hour {t}: the SOCP solution is not a power flow"
+    ]
+
+
+def _waste(result: PlanResult, waste_tol_kw: float) -> tuple[float, float, list[str]]:
+    """SOP loss excess over Eq. (8) and simultaneous storage power (kW), with messages."""
+    messages: list[str] = []
     sop = result.device("sop")
     excess = 0.0
     if sop:
         a = result.inputs.params.sop.loss_coefficient
         excess = float(np.max(sop["loss_kw"] - a * (np.abs(sop["p_a_kw"]) + np.abs(sop["p_b_kw"]))))
-        if excess > waste_tol_kw:
+        if _exceeds(excess, waste_tol_kw):
             messages.append(
                 f"SOP loss exceeds Eq. (8) by {excess:.3f} kW: the optimiser wastes energy "
                 "in the converters (the relaxation of Eq. 8 is not tight)"
@@ -136,38 +143,79 @@ def verify(
     for name in ("stations", "ess"):
         dev = result.device(name)
         if dev:
-            simultaneous = max(
-                simultaneous, float(np.max(np.minimum(dev["p_ch_kw"], dev["p_dis_kw"])))
-            )
-    if simultaneous > waste_tol_kw:
+            both = float(np.max(np.minimum(dev["p_ch_kw"], dev["p_dis_kw"])))
+            simultaneous = both if np.isnan(both) else max(simultaneous, both)
+    if _exceeds(simultaneous, waste_tol_kw):
         messages.append(
             f"storage charges and discharges at once ({simultaneous:.3f} kW): energy is "
             "wasted through the efficiencies of Eq. (1)"
         )
+    return excess, simultaneous, messages
+
+
+def _ac_check(result: PlanResult, voltage_tol_pu: float) -> tuple[float, float, bool, list[str]]:
+    """Independent AC power flow of the optimal withdrawals: largest voltage difference (p.u.)
+    and loss difference (kW) to the SOCP, whether every hour converged, messages.
+
+    An hour whose Newton-Raphson does not converge is a failed check (the SOCP's withdrawals
+    are then no operating point of the feeder), never an exception.
+    """
+    ac_res = run_ac_power_flow(
+        result.inputs.feeder,
+        result.bus_array("p_withdrawal_kw"),
+        result.bus_array("q_withdrawal_kvar"),
+        result.inputs.params.network.v_substation_pu,
+        on_failure="nan",
+    )
+    messages: list[str] = []
+    ok = ac_res.converged
+    v_err = loss_err = float("nan")
+    if ok.any():
+        v_diff = np.abs(ac_res.v_pu - result.solution.network["v_pu"])[:, ok]
+        v_err = float(np.max(v_diff))
+        socp_loss = result.solution.network["loss_kw"].sum(axis=0)
+        loss_err = float(np.max(np.abs(ac_res.total_loss_kw - socp_loss)[ok]))
+    if not ok.all():
+        hours = np.flatnonzero(~ok).tolist()
+        messages.append(
+            f"the AC power flow did not converge at hour(s) {hours}: the planned withdrawals "
+            "are no operating point of the feeder"
+        )
+    if ok.any() and _exceeds(v_err, voltage_tol_pu):
+        messages.append(
+            f"AC power flow voltages differ from the SOCP by up to {v_err:.2e} p.u. "
+            f"(> {voltage_tol_pu:.0e})"
+        )
+    return v_err, loss_err, bool(ok.all()), messages
+
+
+def verify(
+    result: PlanResult,
+    *,
+    gap_tol: float = DEFAULT_GAP_TOL,
+    voltage_tol_pu: float = DEFAULT_VOLTAGE_TOL_PU,
+    waste_tol_kw: float = DEFAULT_WASTE_TOL_KW,
+    ac: bool = True,
+) -> Verification:
+    """Run all checks on a solved plan (the AC power flow takes about 0.5 s for 24 h).
+
+    Never raises for a bad solution: a cone gap above ``gap_tol``, energy wasted above
+    ``waste_tol_kw``, an AC power flow that does not converge or whose voltages differ by more
+    than ``voltage_tol_pu``, and any figure that is not a number give ``passed = False`` with
+    a message each.
+    """
+    gap_abs, gap_rel = relaxation_gap(result)
+    messages = _gap_message(result, gap_rel, gap_tol)
+    excess, simultaneous, waste_messages = _waste(result, waste_tol_kw)
+    messages += waste_messages
     v_err = loss_err = float("nan")
     converged = True
     if ac:
-        params = result.inputs.params
-        ac_res = run_ac_power_flow(
-            result.inputs.feeder,
-            result.bus_array("p_withdrawal_kw"),
-            result.bus_array("q_withdrawal_kvar"),
-            params.network.v_substation_pu,
-        )
-        converged = bool(ac_res.converged.all())
-        v_err = float(np.max(np.abs(ac_res.v_pu - result.solution.network["v_pu"])))
-        socp_loss = result.solution.network["loss_kw"].sum(axis=0)
-        loss_err = float(np.max(np.abs(ac_res.total_loss_kw - socp_loss)))
-        if not converged:
-            messages.append("the AC power flow did not converge for every hour")
-        if v_err > voltage_tol_pu:
-            messages.append(
-                f"AC power flow voltages differ from the SOCP by up to {v_err:.2e} p.u. "
-                f"(> {voltage_tol_pu:.0e})"
-            )
+        v_err, loss_err, converged, ac_messages = _ac_check(result, voltage_tol_pu)
+        messages += ac_messages
     return Verification(
         plan=result.name,
-        max_relaxation_gap_rel=max_rel,
+        max_relaxation_gap_rel=float(np.max(np.abs(gap_rel))),
         max_relaxation_gap_rel_raw=float(np.max(np.abs(relaxation_gap(result, 0.0)[1]))),
         max_relaxation_gap_pu=float(np.max(np.abs(gap_abs))),
         gap_floor_kva=float(np.sqrt(gap_floor_pu2(result)) * result.inputs.feeder.base_kva),
@@ -186,3 +234,46 @@ def require_verified(check: Verification) -> Verification:
     if not check.passed:
         raise VerificationError(f"{check.plan} failed verification: " + "; ".join(check.messages))
     return check
+
+
+def require_feasible_uncontrolled(
+    env: StorageEnvelope | StationEnvelopes, tol: float = 1e-6
+) -> StorageEnvelope | StationEnvelopes:
+    """Check that uncontrolled charging (every car at rated power on arrival) is a schedule of
+    the aggregate storage model, Eq. (1) with the bounds of Eq. (5) and the station power limit
+    of Table 1; return ``env`` if so.
+
+    Raises:
+        ValueError: naming the station, its bus, the day, the hour and the violated bound (a
+            station whose uncontrolled load exceeds ``ev.station_power_limit_kw``, e.g. with
+            many times Table 3's vehicles, or a cyclic energy balance that does not close).
+    """
+    rep = envelope_feasibility(env)
+    bad = ~rep.feasible(tol)
+    if not bad.any():
+        return env
+    worst = np.unravel_index(
+        np.argmax(np.where(bad, rep.power_violation_kw + rep.energy_violation_kwh, -1.0)),
+        bad.shape,
+    )
+    if isinstance(env, StationEnvelopes):
+        k = int(worst[-1]) if worst else 0
+        where = f"station {k + 1} (bus {env.station_buses[k]}), sampled day {worst[0] + 1}"
+    else:
+        where = f"{env.name} (bus {env.bus})"
+    load = np.asarray(env.uncontrolled_kw)[worst]
+    t = int(np.argmax(load))
+    what = (
+        f"its uncontrolled charging load peaks at {load[t]:,.0f} kW at hour {t}, above the "
+        f"station power limit of {env.power_limit_kw:,.0f} kW (ev.station_power_limit_kw)"
+        if float(np.max(load)) > env.power_limit_kw + tol
+        else f"the bounds of Eq. (5) are violated by {float(rep.power_violation_kw[worst]):.3g} "
+        f"kW / {float(rep.energy_violation_kwh[worst]):.3g} kWh, closure "
+        f"{float(rep.closure_kwh[worst]):.3g} kWh"
+    )
+    count = f"; {int(bad.sum())} of {bad.size} station-days fail" if bad.size > 1 else ""
+    raise ValueError(
+        f"uncontrolled charging is not feasible for the aggregate storage model at {where}: "
+        f"{what}{count}. Fewer vehicles per station (ev.station_counts) or a higher "
+        "ev.station_power_limit_kw make it feasible"
+    )

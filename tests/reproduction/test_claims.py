@@ -153,3 +153,49 @@ def test_outcome_from_results_and_tables(reproduction, paper) -> None:
         claims_table(a, b[:-1])
     with pytest.raises(ValueError, match="verdict"):
         ClaimResult("x", "t", "w", "q", "1", "1", "maybe", "e")
+
+
+def test_summary_and_table_agree(paper) -> None:
+    """The summary's lists and the verdict table come from the same ClaimResult objects: a
+    claim reproduced only with the well-defined index is listed under its variant label, and
+    its printed evaluation stays 'not reproduced' in both (the contradiction of an earlier
+    report, which listed the printed claim as reproduced)."""
+    from sopev_lib.reproduction.claims import (
+        VARIANT_SUFFIX,
+        verdict_lists,
+        verdict_overview,
+        verdict_phrases,
+    )
+
+    indices = {
+        1: {"I_F": 1.0, "I_BF": 0.5, "F": 0.5, "I_F_cov_local": 0.0, "F_loc": -0.5},
+        4: {"I_F": 0.9, "I_BF": 0.4, "F": 0.5, "I_F_cov_local": 0.9, "F_loc": 0.5},
+    }
+    ours = outcome({1: 100.0, 2: 95.0, 3: 90.0, 4: 80.0}, indices=indices)
+    res = evaluate_claims(ours, paper)
+    table = verdict_overview(res)
+    lists = verdict_lists(res)
+    for v in VERDICTS:
+        assert lists[v] == table.loc[table["verdict"] == v, "claim"].tolist()
+    printed = next(r for r in res if r.id == "flexibility_much_higher")
+    variant = next(r for r in res if r.id == "flexibility_much_higher:variant")
+    assert printed.verdict == "not reproduced" and variant.verdict == "reproduced"
+    assert variant.label == printed.label + VARIANT_SUFFIX
+    assert printed.label in lists["not reproduced"]
+    assert printed.label not in lists["reproduced"] and variant.label in lists["reproduced"]
+    assert variant.label in verdict_phrases(res)["reproduced"]
+    # every claim has a readable label: no snake_case id is shown
+    assert all(r.label and "_" not in r.label for r in res)
+    assert table["claim"].str.contains("_").sum() == 0
+
+
+def test_overview_with_the_calibrated_variant(paper) -> None:
+    from sopev_lib.reproduction.claims import verdict_overview
+
+    a = evaluate_claims(outcome({1: 100.0, 2: 95.0, 3: 90.0, 4: 80.0}), paper, variants=False)
+    b = evaluate_claims(outcome({1: 100.0, 2: 99.0, 3: 98.0, 4: 70.0}), paper, variants=False)
+    table = verdict_overview(a, b)
+    assert list(table.columns) == ["claim", "paper", "ours", "verdict", "calibrated"]
+    assert table["calibrated"].tolist() == [r.verdict for r in b]
+    with pytest.raises(ValueError, match="other claims"):
+        verdict_overview(a, b[:-1])

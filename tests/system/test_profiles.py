@@ -114,3 +114,37 @@ def test_bad_frames_name_the_column(params: Params, frame: pd.DataFrame, change,
 def test_empty_frame(params: Params, frame: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match=r"profiles\.hour"):
         load_profiles(params, frame.iloc[:0])
+
+
+# ----- messages that name the file, the column and the row -----------------------------------
+def _write(tmp_path, text: str):
+    path = tmp_path / "profiles.csv"
+    path.write_text(text, encoding="utf-8")
+    return load_params(overrides={"profiles.file": str(path)}), path
+
+
+def test_an_empty_profiles_file_is_named(tmp_path) -> None:
+    params, path = _write(tmp_path, "")
+    with pytest.raises(ValueError, match=rf"profiles file {path} is empty: expected a CSV"):
+        load_profiles(params)
+    params, path = _write(tmp_path, "hour,load_pu,pv_pu,wind_pu,tariff_period\n")
+    with pytest.raises(ValueError, match=rf"profiles file {path} has a header but no rows"):
+        load_profiles(params)
+
+
+def test_a_value_that_is_not_a_number_names_file_column_and_row(tmp_path, frame) -> None:
+    bad = frame.astype({"wind_pu": object})
+    bad.loc[4, "wind_pu"] = "windy"
+    text = bad.to_csv(index=False)
+    params, path = _write(tmp_path, text)
+    with pytest.raises(ValueError, match=rf"{path}: profiles\.wind_pu .* row 5: 'windy'"):
+        load_profiles(params)
+    params, path = _write(tmp_path, text.replace("\n3,", "\nthree,", 1))
+    with pytest.raises(ValueError, match=r"profiles\.hour must hold finite numbers.*'three'"):
+        load_profiles(params)
+
+
+def test_a_missing_profiles_file_names_the_parameter(tmp_path) -> None:
+    params = load_params(overrides={"profiles.file": str(tmp_path / "none.csv")})
+    with pytest.raises(FileNotFoundError, match=r"none\.csv does not exist \(parameter profiles"):
+        load_profiles(params)

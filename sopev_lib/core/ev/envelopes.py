@@ -119,6 +119,7 @@ class StationEnvelopes:
         n_present: vehicles plugged in during hour t (the sum of X_{n,t}, Eq. 4).
         n_vehicles: vehicles per day and station, shape (n_days, n_stations).
         eta_ch, eta_dis, power_limit_kw, station_buses: as in :class:`Fleet`.
+        eta_ref: the discharge compensation factor of Eq. (1) (``ev.eta_ref``; 1 = none).
     """
 
     p_ch_max_kw: np.ndarray
@@ -134,6 +135,7 @@ class StationEnvelopes:
     eta_dis: float
     power_limit_kw: float
     station_buses: tuple[int, ...]
+    eta_ref: float = 1.0
 
     @property
     def n_days(self) -> int:
@@ -191,6 +193,7 @@ class StationEnvelopes:
                 power_limit_kw=self.power_limit_kw,
                 uncontrolled_kw=env.uncontrolled_kw[0, s].copy(),
                 n_vehicles=float(env.n_vehicles[0, s]),
+                eta_ref=self.eta_ref,
             )
             for s in range(self.n_stations)
         )
@@ -222,8 +225,9 @@ def derive_envelopes(
     }
 
 
-def station_envelopes(fleet: Fleet) -> StationEnvelopes:
-    """Aggregate a fleet into the generalised storage of each station and day, Eqs. (4)-(6).
+def station_envelopes(fleet: Fleet, eta_ref: float = 1.0) -> StationEnvelopes:
+    """Aggregate a fleet into the generalised storage of each station and day, Eqs. (4)-(6);
+    ``eta_ref`` is the discharge compensation factor of Eq. (1).
 
     Also computes the uncontrolled charging load and its stored-energy trajectory
     ``uncontrolled_s_kwh``: S_t of Eq. (1) with ``p_ch = uncontrolled_kw``, ``p_dis = 0``, whose
@@ -260,6 +264,7 @@ def station_envelopes(fleet: Fleet) -> StationEnvelopes:
         eta_dis=fleet.eta_dis,
         power_limit_kw=fleet.power_limit_kw,
         station_buses=fleet.station_buses,
+        eta_ref=eta_ref,
     )
 
 
@@ -312,8 +317,10 @@ def aggregate_feasibility(
     power_limit_kw: float,
     p_ch_kw: np.ndarray,
     p_dis_kw: np.ndarray | None = None,
+    eta_ref: float = 1.0,
 ) -> FeasibilityReport:
-    """Check a schedule against the generalised storage model, Eq. (1), on the cyclic day.
+    """Check a schedule against the generalised storage model, Eq. (1), on the cyclic day
+    (``eta_ref``: the discharge compensation factor of Eq. 1).
 
     All arrays broadcast together with the hour as the last axis (e.g. (n_days, n_stations, T)).
     The check is exact: no solver, the free level of S is eliminated analytically (see
@@ -321,9 +328,9 @@ def aggregate_feasibility(
     """
     p_ch = np.asarray(p_ch_kw, dtype=float)
     p_dis = np.zeros_like(p_ch) if p_dis_kw is None else np.asarray(p_dis_kw, dtype=float)
-    # Eq. (1), dt = 1 h: S_t = S_{t-1} + dS_t + eta_ch p_ch_t - p_dis_t / eta_dis, so that
-    # S_t = c + C_t with C_t the cumulated increments and c = S_{-1} free
-    inc = delta_s_kwh + eta_ch * p_ch - p_dis / eta_dis
+    # Eq. (1), dt = 1 h: S_t = S_{t-1} + dS_t + eta_ch p_ch_t - eta_ref p_dis_t / eta_dis, so
+    # that S_t = c + C_t with C_t the cumulated increments and c = S_{-1} free
+    inc = delta_s_kwh + eta_ch * p_ch - eta_ref * p_dis / eta_dis
     cum = np.cumsum(inc, axis=-1)
     closure = cum[..., -1]  # cyclic day: S_{T-1} = S_{-1} needs C_{T-1} = 0
     # S^min_t <= c + C_t <= S^max_t for every t: c in [max(S^min - C), min(S^max - C)]
@@ -366,6 +373,7 @@ def envelope_feasibility(
         power_limit_kw=env.power_limit_kw,
         p_ch_kw=p_ch,
         p_dis_kw=p_dis_kw,
+        eta_ref=env.eta_ref,
     )
 
 
@@ -387,4 +395,4 @@ def planning_envelopes(params: Params, *, count_scale: float = 1.0) -> tuple[Sto
     """
     ev = ev_params_of(params)
     fleet = sample_fleet(ev, ev.forecast_days, seed=ev.seed, count_scale=count_scale)
-    return station_envelopes(fleet).to_storage()
+    return station_envelopes(fleet, eta_ref=ev.eta_ref).to_storage()

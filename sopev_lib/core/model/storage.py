@@ -29,11 +29,14 @@ def cyclic_shift(n_t: int, day_length: int | None = None) -> sp.csr_matrix:
 
 
 class _StorageBase(Device):
-    """Shared storage dynamics of Eq. (1): cyclic day, charge and discharge efficiencies."""
+    """Shared storage dynamics of Eq. (1): cyclic day, charge and discharge efficiencies, and
+    the discharge compensation factor ``eta_ref`` (1 = none; conventional batteries have none).
+    """
 
     bus_index: np.ndarray
     eta_ch: np.ndarray
     eta_dis: np.ndarray
+    eta_ref: np.ndarray
 
     def _build_dynamics(self, ctx: BuildContext, delta_s: cp.Expression | np.ndarray) -> None:
         k, n_t = len(self.bus_index), ctx.n_hours
@@ -44,12 +47,12 @@ class _StorageBase(Device):
         # (S @ shift)[:, t] = S_{j,t-1}, with S_{j,-1} = S_{j,T-1} (cyclic day)
         shift = cyclic_shift(n_t, ctx.day_length)
         dt = ctx.dt_h
-        # Eq. (1): S_t - S_{t-1} = dS_t + eta_ch p^ch_t dt - p^dis_t dt / eta_dis (eta_ref = 1)
+        # Eq. (1): S_t - S_{t-1} = dS_t + eta_ch p^ch_t dt - eta_ref p^dis_t dt / eta_dis
         self.constraints += [
             self.energy - self.energy @ shift
             == delta_s
             + cp.multiply(self.eta_ch[:, None] * dt, self.p_ch)
-            - cp.multiply(dt / self.eta_dis[:, None], self.p_dis)
+            - cp.multiply(dt * self.eta_ref[:, None] / self.eta_dis[:, None], self.p_dis)
         ]
         # end of Eq. (1); the station draws p^ch - p^dis from its bus (DistFlow power balance)
         sel = ctx.selector(self.bus_index)
@@ -82,6 +85,7 @@ class EnvelopeStorage(_StorageBase):
         self._envelopes = list(envelopes)
         self.eta_ch = np.array([e.eta_ch for e in envelopes])
         self.eta_dis = np.array([e.eta_dis for e in envelopes])
+        self.eta_ref = np.array([e.eta_ref for e in envelopes])
         self.labels = [e.name for e in envelopes]
         self.buses = [e.bus for e in envelopes]
 
@@ -117,6 +121,11 @@ class EnvelopeStorage(_StorageBase):
             raise ValueError(
                 f"{self.name}: envelopes must keep the station buses {self.buses}; "
                 f"got {[e.bus for e in envelopes]} (build a new model to move stations)"
+            )
+        if [e.eta_ref for e in envelopes] != self.eta_ref.tolist():
+            raise ValueError(
+                f"{self.name}: envelopes must keep eta_ref = {self.eta_ref.tolist()} (a "
+                "constant of Eq. 1 in the compiled model; build a new model to change it)"
             )
         to_pu = self._ctx.kw_to_pu
         self._envelopes = list(envelopes)
@@ -164,6 +173,7 @@ class SizedStorage(_StorageBase):
         k = len(self.bus_index)
         self.eta_ch = np.full(k, eta_ch)
         self.eta_dis = np.full(k, eta_dis)
+        self.eta_ref = np.ones(k)
         self.soc = (soc_min, soc_max)
         self.annual_cost_per_kwh = annual_cost_per_kwh
         self.annual_cost_per_kw = annual_cost_per_kw
