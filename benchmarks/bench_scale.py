@@ -10,49 +10,46 @@ Targets (reported, not asserted):
 Also measured: the DPP path for real at small sizes (a model solved once, then re-solved with
 new parameter values: the second solve compiles the DPP program, the third re-uses it); the DPP
 compile grows about quadratically with size, the reason big models compile without it.
-Medians of ``REPEATS`` (one run for sizes whose end to end takes more than ``REPEAT_BELOW_S``);
-the 1-minute load average beside every size.
+End to end and Clarabel alone are timed turn about, ``REPEATS`` turns each (two from
+``BIG_COPIES`` copies on), and their medians compared; the 1-minute load average beside every
+size.
 """
 
 from __future__ import annotations
 
-import statistics
 import time
 import warnings
 
-from floor import clarabel_alone, load
+from floor import interleaved, load
 
 from sopev_lib.core.plans import build_model
 from sopev_lib.studies.feeders import fit_exponent, ieee33_copies_case
 
 COPIES = (1, 2, 4, 8, 16, 31)
-REPEATS = 3
-REPEAT_BELOW_S = 2.0
+REPEATS = 5
+BIG_COPIES = 16  # from this size on, two turns (a 993-bus turn takes about 5 s)
 DPP_COPIES = (1, 2, 4)
 
 
 def _size(k: int) -> dict[str, float | int | str]:
-    """One size: end to end (median), its parts, and Clarabel alone on the same data."""
+    """One size: end to end and Clarabel alone on the same data, timed turn about (medians)."""
     inputs = ieee33_copies_case(k).inputs()
-    runs = []
-    while len(runs) < REPEATS and (not runs or runs[-1][0] < REPEAT_BELOW_S):
-        start = time.perf_counter()
-        sol = build_model(4, inputs).solve(ignore_dpp=True, retry=False)
-        runs.append((time.perf_counter() - start, sol))
-    wall = statistics.median(w for w, _ in runs)
-    info = runs[-1][1].info
-    floor = clarabel_alone(build_model(4, inputs).problem, repeats=len(runs))
+    wall, alone, sol, _ = interleaved(
+        lambda: build_model(4, inputs).solve(ignore_dpp=True, retry=False),
+        build_model(4, inputs).problem,
+        REPEATS if k < BIG_COPIES else 2,
+    )
+    info = sol.info
     return {
         "buses": 1 + 32 * k,
         "end_to_end_s": round(wall, 4),
-        "clarabel_alone_s": round(float(floor["wall_s"]), 4),
-        "ratio": round(wall / float(floor["wall_s"]), 3),
+        "clarabel_alone_s": round(alone, 4),
+        "ratio": round(wall / alone, 3),
         "build_s": round(info.build_time_s, 4),
         "compile_s": round(info.compile_time_s, 4),
         "solve_s": round(info.solve_time_s, 4),
         "iterations": info.iterations,
         "status": info.status,
-        "runs": len(runs),
         "load": load(),
     }
 

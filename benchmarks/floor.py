@@ -27,7 +27,7 @@ from cvxpy.reductions.solvers.conic_solvers.clarabel_conif import dims_to_solver
 
 from sopev_lib.core.model.problem import SOLVER_OPTIONS
 
-__all__ = ["clarabel_alone", "load", "median_time", "timed"]
+__all__ = ["clarabel_alone", "interleaved", "load", "median_time", "timed"]
 
 
 def load() -> float:
@@ -64,6 +64,20 @@ def clarabel_alone(
         "iterations": int(solution.iterations),
         "status": str(solution.status),
     }
+
+
+def interleaved(
+    end_to_end: Callable[[], Any], problem: cp.Problem, repeats: int
+) -> tuple[float, float, Any, dict[str, float | int | str]]:
+    """Median wall (s) of ``end_to_end()`` and of Clarabel alone on ``problem``'s data, timed
+    turn about (``repeats`` each), so that both see the same load; and the last values."""
+    ends, alone, value, floor = [], [], None, {}
+    for _ in range(repeats):
+        wall, value = timed(end_to_end)
+        ends.append(wall)
+        floor = clarabel_alone(problem, repeats=1)
+        alone.append(float(floor["wall_s"]))
+    return statistics.median(ends), statistics.median(alone), value, floor
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
