@@ -53,13 +53,16 @@ SOLVER_OPTIONS: dict[str, float | bool] = {
     "iterative_refinement_enable": False,
 }
 
-#: The retries, in order, each (name, settings added to ``SOLVER_OPTIONS``): Clarabel's
-#: default iterative refinement; a tighter and longer refinement with tolerances of 1e-9 (a
-#: solve that stalls near 1e-10 often ends "optimal" at 1e-9); Clarabel's default tolerances
-#: (1e-8), which certify stage 2 of Plan 2 (inaccurate at 1e-9 under every refinement). Every
-#: retry is verified like the first solve, so a looser tolerance is only accepted with an
-#: exact cone (``sopev_lib.verify.solve``).
+#: The retries, in order, each (name, settings added to ``SOLVER_OPTIONS``), cheapest first:
+#: tolerances of 1e-9 without refinement (a solve that stalls just short of 1e-10 usually ends
+#: "optimal" there: 19 of the 22 inaccurate day solves of chapter 8's K = 52 study, Plan 4 at
+#: 129 and Plan 2 at 257 buses); Clarabel's default iterative refinement; a tighter and longer
+#: refinement with tolerances of 1e-9; Clarabel's default tolerances (1e-8), which certify
+#: stage 2 of Plan 2 (inaccurate at 1e-9 under every refinement). Every retry is verified like
+#: the first solve, so a looser tolerance is only accepted with an exact cone
+#: (``sopev_lib.verify.solve``).
 RETRY_OPTIONS: tuple[tuple[str, dict[str, float | bool]], ...] = (
+    ("tolerances 1e-9", {"tol_gap_abs": 1e-9, "tol_gap_rel": 1e-9, "tol_feas": 1e-9}),
     ("iterative refinement on", {"iterative_refinement_enable": True}),
     (
         "tight refinement, tolerances 1e-9",
