@@ -147,6 +147,15 @@ ALTERNATIVES: tuple[Alternative, ...] = (
         soft_voltage_penalty=SOFT_PENALTY,
     ),
     Alternative(
+        "simbench_profiles",
+        "SimBench's measured mean day",
+        ("profiles.source", "profiles.file"),
+        {"profiles.source": "simbench"},
+        "Figure 4 prints no numbers: the mean day of SimBench's 2016 load, PV and wind profiles "
+        "on the feeder (chapter 9) instead of our own shapes",
+        core=False,
+    ),
+    Alternative(
         "band_0.95",
         "voltage band 0.95-1.05 p.u.",
         ("network.v_min_pu", "network.v_max_pu"),
@@ -347,8 +356,11 @@ NOT_VARIED: dict[str, str] = {
     "sop.max_capacity_kva": "a bound that must not bind; checked on every solution",
     "ess.max_energy_kwh": "a bound that must not bind; checked on every solution",
     "economics.loss_price_flat_rmb_per_kwh": "used only by the flat loss price alternative",
-    "profiles.file": "no second reading exists (Figure 4 prints no numbers); the alternatives "
-    "vary the curves' levels and the calibrated variant fits them",
+    **{
+        f"profiles.simbench_{key}": "used only with profiles.source = simbench (chapter 9 and "
+        "the SimBench alternative, at its default)"
+        for key in ("code", "residential", "commercial", "commercial_kw", "pv", "wind", "day")
+    },
     "ev.forecast_band": "display only (chapter 2); not used by the plans",
     "flexibility.epsilon": "the second stage only (chapter 5 sweeps it); Table 6 is computed "
     "at stage 1",

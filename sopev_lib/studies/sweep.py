@@ -220,7 +220,11 @@ def code_fingerprint(function: str = DEFAULT_FUNCTION) -> str:
 #: The point functions a sweep may run, by ``'module:name'`` (filled by :func:`register_study`).
 STUDY_FUNCTIONS: dict[str, PointFunction] = {}
 #: Modules whose import registers the project's study functions.
-STUDY_MODULES = ("sopev_lib.studies.sensitivity", "sopev_lib.studies.readings")
+STUDY_MODULES = (
+    "sopev_lib.studies.sensitivity",
+    "sopev_lib.studies.readings",
+    "sopev_lib.studies.year",
+)
 
 
 def register_study(fn: F) -> F:

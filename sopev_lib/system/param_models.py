@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BeforeValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from sopev_lib.system.schema import Flag, FrozenModel, Real, Whole, distinct
 
@@ -163,13 +164,51 @@ class EconomicsParams(FrozenModel):
     sop_loss_in_nlc: Flag
 
 
+#: A SimBench grid code (checked against the installed package when profiles are read).
+SimbenchCode = Annotated[
+    str, Field(pattern=r"^1-[A-Za-z]+-[A-Za-z0-9.]+-[A-Za-z0-9.]*-[012]-(sw|no_sw)$")
+]
+#: A SimBench profile name (checked against the data set when the profiles are read).
+ProfileName = Annotated[str, Field(min_length=1)]
+
+
+def _day_of_year(value: Any) -> Any:
+    """``"mean"`` or a whole day of the year 1-366 (numpy integers unwrapped)."""
+    value = value.item() if hasattr(value, "item") and not isinstance(value, str) else value
+    if value == "mean" and isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 366:
+        raise PydanticCustomError("day_of_year", "expected 'mean' or a day of the year 1-366")
+    return value
+
+
+#: The planning day of a year of profiles: "mean" or a day of the year 1-366.
+SimbenchDay = Annotated[str | int, BeforeValidator(_day_of_year)]
+
+
 class ProfilesParams(FrozenModel):
-    """Where the 24 h curves come from (a file of ``data/``) and how they are scaled."""
+    """Where the 24 h curves come from and how they are scaled.
+
+    ``source``: ``"ours"`` reads ``file`` of ``data/``; ``"simbench"`` maps SimBench's 2016
+    profiles (the data set of ``simbench_code``'s scenario) onto the feeder: bus loads of at
+    least ``simbench_commercial_kw`` (kW) follow ``simbench_commercial``, the others
+    ``simbench_residential``; PV and wind follow ``simbench_pv`` and ``simbench_wind`` per unit
+    of rating; ``simbench_day`` is the planning day (``"mean"``: the year's mean day, or a day
+    of the year 1-366); see :func:`sopev_lib.system.profiles.simbench_year`.
+    """
 
     file: str
     load_scale: Scale
     pv_scale: Scale
     wind_scale: Scale
+    source: Literal["ours", "simbench"]
+    simbench_code: SimbenchCode
+    simbench_residential: ProfileName
+    simbench_commercial: ProfileName
+    simbench_commercial_kw: NonNegative
+    simbench_pv: ProfileName
+    simbench_wind: ProfileName
+    simbench_day: SimbenchDay
 
 
 class EVTypeParams(FrozenModel):

@@ -3,10 +3,16 @@
 The paper's Figure 4 prints no numbers; ``data/profiles.csv`` holds defensible curves whose
 shapes are documented in ``data/README.md``. Tariff periods come from the CSV, prices from
 ``params.tariff`` (Table 1).
+
+With ``profiles.source = "simbench"`` the curves come from SimBench's year 2016 instead
+(:func:`simbench_year`, chapter 9): one load multiplier mixed from SimBench load profiles by the
+rule of :func:`simbench_bus_profiles`, PV and wind per unit of rating, every day of the year;
+the planning day is ``profiles.simbench_day`` (the year's mean day by default).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,12 +25,16 @@ from sopev_lib.system.paths import data_dir
 
 __all__ = [
     "Profiles",
+    "YearProfiles",
     "bus_dg_available_kw",
     "bus_load_kvar",
     "bus_load_kw",
     "dg_units",
+    "file_profiles",
     "load_profiles",
     "read_profiles_csv",
+    "simbench_bus_profiles",
+    "simbench_year",
 ]
 
 PERIODS = ("peak", "flat", "valley")
@@ -110,7 +120,14 @@ def load_profiles(params: Params, frame: pd.DataFrame | None = None) -> Profiles
     Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming the file and the
     column for an empty file, a missing column, a value that is not a number, a negative value,
     a per-unit output above 1.5, an unknown tariff period, or hours that are not 0..T-1.
+
+    With ``params.profiles.source = "simbench"`` (and no ``frame``) the curves are the day
+    ``profiles.simbench_day`` of :func:`simbench_year` (tariff periods still from the file).
     """
+    if frame is None and params.profiles.source == "simbench":
+        year = simbench_year(params)
+        day = params.profiles.simbench_day
+        return year.mean_day() if day == "mean" else year.day(int(day))
     if frame is None:
         path = data_dir() / params.profiles.file
         where, df = f"profiles file {path}", read_profiles_csv(path)
@@ -185,3 +202,142 @@ def bus_dg_available_kw(feeder: Feeder, profiles: Profiles, params: Params) -> n
     out = np.zeros((feeder.n_bus, profiles.n_hours))
     np.add.at(out, bus_index, available_kw)
     return out
+
+
+# ----- a year of SimBench profiles ----------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class YearProfiles:
+    """Hourly curves of every day of a year (chapter 9), each of shape (n_days, 24), day d of
+    the year in row d-1; already scaled by ``profiles.*_scale`` like :class:`Profiles`.
+
+    Attributes:
+        load_pu, pv_pu, wind_pu: load multiplier and PV and wind output per unit of rating.
+        tariff_period, tariff_rmb_per_kwh: the 24 h tariff (the same every day).
+        dates: the days of the year.
+        load_profiles: the SimBench load profile of every feeder bus (``""`` at the substation).
+        source: where the curves come from (one line).
+    """
+
+    load_pu: np.ndarray
+    pv_pu: np.ndarray
+    wind_pu: np.ndarray
+    tariff_period: np.ndarray
+    tariff_rmb_per_kwh: np.ndarray
+    dates: pd.DatetimeIndex
+    load_profiles: tuple[str, ...]
+    source: str
+
+    def __post_init__(self) -> None:
+        for name in ("load_pu", "pv_pu", "wind_pu"):
+            arr = getattr(self, name)
+            if arr.ndim != 2 or arr.shape[1] != 24 or arr.shape != self.load_pu.shape:
+                raise ValueError(
+                    f"YearProfiles.{name}: expected shape (n_days, 24), got {arr.shape}"
+                )
+            if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+                raise ValueError(f"YearProfiles.{name}: values must be finite and >= 0")
+
+    @property
+    def n_days(self) -> int:
+        return self.load_pu.shape[0]
+
+    def _profiles(self, load: np.ndarray, pv: np.ndarray, wind: np.ndarray) -> Profiles:
+        k = len(load) // 24
+        return Profiles(
+            hour=np.arange(24 * k),
+            load_pu=load,
+            pv_pu=pv,
+            wind_pu=wind,
+            tariff_period=np.tile(self.tariff_period, k),
+            tariff_rmb_per_kwh=np.tile(self.tariff_rmb_per_kwh, k),
+        )
+
+    def day(self, day: int) -> Profiles:
+        """The 24 h curves of day ``day`` of the year (1 = 1 January)."""
+        return self.days([day])
+
+    def days(self, days: Sequence[int]) -> Profiles:
+        """The curves of several days of the year back to back (24 hours each)."""
+        idx = np.asarray(days, dtype=int)
+        if idx.size == 0 or idx.min() < 1 or idx.max() > self.n_days:
+            raise ValueError(f"days must lie in 1..{self.n_days}; got {idx.tolist()}")
+        pick = idx - 1
+        return self._profiles(
+            self.load_pu[pick].ravel(), self.pv_pu[pick].ravel(), self.wind_pu[pick].ravel()
+        )
+
+    def mean_day(self) -> Profiles:
+        """The hourly mean over the year's days: the expected day."""
+        return self._profiles(
+            self.load_pu.mean(axis=0), self.pv_pu.mean(axis=0), self.wind_pu.mean(axis=0)
+        )
+
+
+def simbench_bus_profiles(feeder: Feeder, params: Params) -> tuple[str, ...]:
+    """The SimBench load profile of every bus (the mapping rule of ``profiles.simbench_*``):
+    ``simbench_commercial`` for a nominal load of at least ``simbench_commercial_kw``,
+    ``simbench_residential`` for any other load, ``""`` for a bus without load."""
+    pr = params.profiles
+    names = np.where(
+        feeder.p_load_kw >= pr.simbench_commercial_kw,
+        pr.simbench_commercial,
+        pr.simbench_residential,
+    )
+    return tuple(str(n) if p > 0 else "" for n, p in zip(names, feeder.p_load_kw, strict=True))
+
+
+def simbench_year(params: Params, feeder: Feeder | None = None) -> YearProfiles:
+    """SimBench's 2016 as hourly curves for ``feeder`` (default the parameters' feeder).
+
+    - *Load*: every bus follows its profile of :func:`simbench_bus_profiles`, each profile
+      divided by its own annual maximum (a bus's nominal load is its own peak); the feeder's
+      multiplier is the nominal-load-weighted mix, divided by its annual maximum, so that the
+      year's highest hour carries exactly the nominal load (3715 kW on the IEEE 33 feeder:
+      the book reads the nominal load as the peak), times ``profiles.load_scale``.
+    - *PV, wind*: SimBench's ``simbench_pv`` and ``simbench_wind`` per unit of installed
+      power (their own peaks stay below 1), times ``pv_scale`` and ``wind_scale``.
+
+    Hourly values are the means of SimBench's four quarter-hours (generation clipped at 0: the
+    wind profile has a few values of -1e-6 p.u.). One multiplier for all
+    buses and for active and reactive power (each bus keeps its power factor), as with the
+    planning day of ``profiles.csv``.
+
+    Raises:
+        ValueError: an unknown SimBench code or profile name (naming the valid ones).
+    """
+    from sopev_lib.system.grids import load_feeder
+    from sopev_lib.system.simbench import hourly_profiles, scenario_of, year_dates
+
+    pr = params.profiles
+    feeder = feeder or load_feeder(params)
+    scenario = scenario_of(pr.simbench_code)
+    # the load mix: every bus's profile, each divided by its own annual peak
+    by_bus = simbench_bus_profiles(feeder, params)
+    names = sorted({n for n in by_bus if n})
+    curves = hourly_profiles(scenario, "load", names)  # (n, 366, 24)
+    curves /= curves.max(axis=(1, 2), keepdims=True)
+    # weighted by the nominal load of the buses that follow it, then scaled to peak 1
+    weight = np.array([feeder.p_load_kw[[n == m for n in by_bus]].sum() for m in names])
+    mix = np.tensordot(weight, curves, axes=1)
+    load = mix / mix.max() * pr.load_scale
+    # generation per unit of rating; the profiles hold a few tiny negatives (a wind turbine's
+    # own use at standstill, at most 5e-6 p.u. in WP4): available output is never below zero
+    res = np.maximum(hourly_profiles(scenario, "res", (pr.simbench_pv, pr.simbench_wind)), 0.0)
+    tariff = file_profiles(params)
+    return YearProfiles(
+        load_pu=load,
+        pv_pu=res[0] * pr.pv_scale,
+        wind_pu=res[1] * pr.wind_scale,
+        tariff_period=tariff.tariff_period,
+        tariff_rmb_per_kwh=tariff.tariff_rmb_per_kwh,
+        dates=year_dates(),
+        load_profiles=by_bus,
+        source=f"SimBench {pr.simbench_code} data set: load {', '.join(names)}; "
+        f"PV {pr.simbench_pv}; wind {pr.simbench_wind}",
+    )
+
+
+def file_profiles(params: Params) -> Profiles:
+    """The planning day of ``profiles.file`` whatever ``profiles.source`` says (the book's own
+    curves; its tariff periods serve every day of :func:`simbench_year`)."""
+    return load_profiles(params, read_profiles_csv(data_dir() / params.profiles.file))

@@ -112,8 +112,11 @@ CANNOT_CHANGE_A_RESULT: dict[str, str] = {
     "sop.max_capacity_kva": "a bound checked not to bind on every solution",
     "ess.max_energy_kwh": "a bound checked not to bind on every solution",
     "economics.loss_price_flat_rmb_per_kwh": "read only under the loss_flat alternative",
-    "profiles.file": "no second file of Figure 4 exists; load_average, dg_nameplate and the "
-    "calibration vary the curves' levels",
+    **{
+        f"profiles.simbench_{key}": "read only under profiles.source = simbench (the SimBench "
+        "alternative runs it at its default)"
+        for key in ("code", "residential", "commercial", "commercial_kw", "pv", "wind", "day")
+    },
     "ev.forecast_band": "display only (chapter 2)",
     "flexibility.epsilon": "the second stage only; Table 6 is computed at stage 1",
     "flexibility.stage2_cost_weight": "the second stage only",
