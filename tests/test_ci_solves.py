@@ -30,7 +30,7 @@ CI = yaml.safe_load(
 
 @pytest.fixture(scope="module")
 def ci_params():
-    days = CI["04_planning_economics"]["ev_forecast_days"]
+    days = CI["06_reproduction_report"]["ev_forecast_days"]  # chapters 3 and 6 (4: defaults)
     return load_params(overrides={"ev.forecast_days": days})
 
 
