@@ -7,7 +7,7 @@ multi-day plan) in one ladder of attempts, each solved and then checked by
 1. ``SOLVER_OPTIONS`` (:mod:`sopev_lib.core.model.problem`: iterative refinement off, the
    fastest setting that verifies on the book's plans);
 2. while the status is not "optimal" or a check fails, the ``RETRY_OPTIONS`` in order
-   (refinement on; then tighter refinement with tolerances of 1e-9);
+   (tolerances of 1e-9; refinement on; tighter refinement at 1e-9; Clarabel's default 1e-8);
 3. **exactness repair**: if an attempt's cone gap exceeds :data:`INEXACT_GAP`, the relaxation
    itself is inexact (round-off stays far below it) and no solver setting helps: the model is
    rebuilt with the upper voltage limit on the linearised (lossless) DistFlow voltage, which
@@ -51,8 +51,9 @@ __all__ = [
     "solve_verified",
 ]
 
-#: A relative cone gap above this is the relaxation being inexact, not solver round-off (which
-#: stays below 1e-4 on every solve we measured): the numeric retries are skipped for the repair.
+#: A relative cone gap above this is the relaxation being inexact, not solver round-off (at
+#: most 4e-5 on the solves of chapters 4-8, 1.3e-4 on chapter 9's day solves at a 1e-9 gap;
+#: 0.99 for the inexact plan of chapter 4): the numeric retries are skipped for the repair.
 INEXACT_GAP = 1e-3
 
 #: Statuses no solver setting changes: the plan has no solution.
