@@ -268,7 +268,26 @@ def test_two_concurrent_runs_leave_one_consistent_result(tmp_path: Path) -> None
 
 
 # ----- verification failures visible everywhere -----------------------------------------------
-def test_a_failed_plan_is_marked_in_every_table_and_in_summary(capsys, tmp_path: Path) -> None:
+def test_an_inexact_plan_is_repaired_and_reported(capsys, tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    band = ["--set", "network.v_min_pu=0.95", "--set", "network.v_max_pu=1.05"]
+    code, _stdout, err = run(capsys, "reproduce", "--out", str(out), "--plans", "1", *band,
+                             "--no-stage2")  # fmt: skip
+    assert code == 0, err
+    plan1 = strict_load(out / "summary.json")["plans"]["plan1"]
+    assert plan1["verified"] is True
+    assert plan1["solve"]["outcome"] == "repaired"
+    assert plan1["solve"]["lower_bound"] <= plan1["solve"]["upper_bound"]
+    first, repaired = plan1["solve"]["attempts"]
+    assert "relaxation gap" in first["messages"] and repaired["passed"] is True
+
+
+def test_a_failed_plan_is_marked_in_every_table_and_in_summary(
+    capsys, monkeypatch, tmp_path: Path
+) -> None:
+    import sopev_lib.verify.solve as solve
+
+    monkeypatch.setattr(solve, "INEXACT_GAP", float("inf"))  # no exactness repair
     out = tmp_path / "results"
     band = ["--set", "network.v_min_pu=0.95", "--set", "network.v_max_pu=1.05"]
     code, stdout, err = run(capsys, "reproduce", "--out", str(out), "--plans", "1", "2", *band,

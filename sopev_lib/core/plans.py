@@ -15,7 +15,7 @@ A :class:`ModelCache` keeps one compiled SOCP per plan structure; solving again 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -137,10 +137,13 @@ def planning_model(
     devices: Sequence[Device],
     *,
     soft_voltage_penalty: float | None = None,
+    voltage_upper: str = "exact",
 ) -> PlanningModel:
     """The SOCP of ``devices`` on the feeder of ``inputs``: the DistFlow network with the voltage
     limits of ``params.network``, the loss price of Eq. (17) and the annualisation of Eqs.
-    (14)-(17) (``params.economics``), the hours and day weights of ``inputs``."""
+    (14)-(17) (``params.economics``), the hours and day weights of ``inputs``.
+    ``voltage_upper="linearised"`` puts the upper voltage limit on the lossless DistFlow
+    voltage (the exactness repair, :mod:`~sopev_lib.core.model.distflow`)."""
     p = inputs.params
     net = p.network
     return PlanningModel(
@@ -157,6 +160,7 @@ def planning_model(
         hour_weights=inputs.hour_weights,
         day_length=inputs.day_length,
         device_losses_in_nlc=p.economics.sop_loss_in_nlc,
+        voltage_upper=voltage_upper,
     )
 
 
@@ -166,6 +170,7 @@ def build_model(
     *,
     soft_voltage_penalty: float | None = None,
     fixed_sop_kva: dict[str, float] | None = None,
+    voltage_upper: str = "exact",
 ) -> PlanningModel:
     """Build (and compile lazily) the SOCP of one plan."""
     spec = plan_spec(plan)
@@ -174,11 +179,16 @@ def build_model(
         inputs,
         plan_devices(spec, inputs, fixed_sop_kva=fixed_sop_kva),
         soft_voltage_penalty=soft_voltage_penalty,
+        voltage_upper=voltage_upper,
     )
 
 
 def _signature(
-    spec: PlanSpec, inputs: PlanInputs, soft: float | None, fixed: dict[str, float] | None
+    spec: PlanSpec,
+    inputs: PlanInputs,
+    soft: float | None,
+    fixed: dict[str, float] | None,
+    voltage_upper: str = "exact",
 ) -> tuple:
     """What cannot change without rebuilding the model (structure and constant bounds)."""
     p = inputs.params
@@ -207,6 +217,7 @@ def _signature(
         inputs.day_weights,
         soft,
         None if fixed is None else tuple(sorted(fixed.items())),
+        voltage_upper,
     )
 
 
@@ -223,9 +234,10 @@ class ModelCache:
         *,
         soft_voltage_penalty: float | None = None,
         fixed_sop_kva: dict[str, float] | None = None,
+        voltage_upper: str = "exact",
     ) -> PlanningModel:
         spec = plan_spec(plan)
-        key = _signature(spec, inputs, soft_voltage_penalty, fixed_sop_kva)
+        key = _signature(spec, inputs, soft_voltage_penalty, fixed_sop_kva, voltage_upper)
         model = self.models.get(key)
         if model is None:
             model = build_model(
@@ -233,6 +245,7 @@ class ModelCache:
                 inputs,
                 soft_voltage_penalty=soft_voltage_penalty,
                 fixed_sop_kva=fixed_sop_kva,
+                voltage_upper=voltage_upper,
             )
             self.models[key] = model
         else:
@@ -267,23 +280,34 @@ def solve_plan(
     cache: ModelCache | None = None,
     soft_voltage_penalty: float | None = None,
     fixed_sop_kva: dict[str, float] | None = None,
+    voltage_upper: str = "exact",
+    solver_options: Mapping[str, object] | None = None,
+    diagnose: bool = True,
+    retry: bool = True,
 ) -> PlanResult:
-    """Solve one plan and return its result (no verification; see ``sopev_lib.verify.checks``).
+    """Solve one plan and return its result (no verification: ``sopev_lib.verify.solve``
+    solves, verifies and retries).
+
+    ``solver_options`` are added to ``SOLVER_OPTIONS`` (Clarabel settings, ``ignore_dpp``);
+    ``retry``: solve again with ``RETRY_OPTIONS`` while the status is not "optimal"
+    (:meth:`~sopev_lib.core.model.PlanningModel.solve`).
 
     Raises:
-        InfeasiblePlanError: names the plan, the solver status and the binding limits.
+        InfeasiblePlanError: names the plan, the solver status and (with ``diagnose``) the
+            binding limits.
     """
     spec = plan_spec(plan)
     inputs = inputs or prepare_inputs(params)
-    if cache is not None:
-        model = cache.model(
-            spec, inputs, soft_voltage_penalty=soft_voltage_penalty, fixed_sop_kva=fixed_sop_kva
-        )
-    else:
-        model = build_model(
-            spec, inputs, soft_voltage_penalty=soft_voltage_penalty, fixed_sop_kva=fixed_sop_kva
-        )
-    return PlanResult(spec=spec, inputs=inputs, solution=model.solve())
+    how = {
+        "soft_voltage_penalty": soft_voltage_penalty,
+        "fixed_sop_kva": fixed_sop_kva,
+        "voltage_upper": voltage_upper,
+    }
+    model = (
+        cache.model(spec, inputs, **how) if cache is not None else build_model(spec, inputs, **how)
+    )
+    solution = model.solve(diagnose=diagnose, retry=retry, **dict(solver_options or {}))
+    return PlanResult(spec=spec, inputs=inputs, solution=solution)
 
 
 def solve_all(

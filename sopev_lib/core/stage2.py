@@ -84,13 +84,6 @@ COST_RTOL = 1e-6
 F_TOL = 1e-9
 #: Simultaneous charging and discharging above this (kW) is repaired (validate's waste limit).
 SIMULTANEOUS_TOL_KW = 1e-2
-#: Clarabel options added to ``SOLVER_OPTIONS`` for stage 2: tighter iterative refinement of the
-#: KKT solves (stage-2 problems end "optimal_inaccurate" more often without it).
-STAGE2_OPTIONS: dict[str, float] = {
-    "iterative_refinement_reltol": 1e-14,
-    "iterative_refinement_abstol": 1e-14,
-    "iterative_refinement_max_iter": 50,
-}
 
 
 @dataclass(frozen=True)
@@ -160,6 +153,8 @@ class Stage2Model:
         surrogate: ``"squared"`` (default) or ``"apparent"`` (module docstring).
         cost_weight: weight of the cost (default ``flexibility.stage2_cost_weight``), in [0, 1].
         max_repairs: re-solves allowed to repair simultaneous charging and discharging.
+        voltage_upper: the upper voltage limit of the model (default: stage 1's, so that a
+            stage 1 solved with the conservative limit keeps it, ``sopev_lib.verify.solve``).
     """
 
     def __init__(
@@ -170,6 +165,7 @@ class Stage2Model:
         surrogate: str = "squared",
         cost_weight: float | None = None,
         max_repairs: int = 3,
+        voltage_upper: str | None = None,
     ) -> None:
         if surrogate not in SURROGATES:
             raise ValueError(f"surrogate = {surrogate!r}: allowed values are {SURROGATES}")
@@ -191,7 +187,10 @@ class Stage2Model:
         self.stage1_cost = float(cost_breakdown(stage1)["total"])
         self.indices_stage1 = flexibility_indices(stage1, ampacity_a=self._amp_arg)
         self.model: PlanningModel = build_model(
-            stage1.spec, inputs, fixed_sop_kva=stage1.sop_capacity_kva or None
+            stage1.spec,
+            inputs,
+            fixed_sop_kva=stage1.sop_capacity_kva or None,
+            voltage_upper=voltage_upper or stage1.solution.voltage_upper,
         )
         m = self.model
         # Stage 2, the cost budget: C(x) <= (1 + epsilon) C_1, the value set by solve()
@@ -303,14 +302,20 @@ class Stage2Model:
             out[name] = np.minimum(dev["p_ch_kw"], dev["p_dis_kw"]) > SIMULTANEOUS_TOL_KW
         return out
 
-    def _solve_once(self) -> ModelSolution:
+    def _solve_once(self, options: dict[str, object], retry: bool) -> ModelSolution:
         # "optimal_inaccurate" is recorded in the result's status and judged by verify()
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Solution may be inaccurate")
-            return self.model.solve_with(self.objective, self.constraints, **STAGE2_OPTIONS)
+            return self.model.solve_with(self.objective, self.constraints, retry=retry, **options)
 
-    def solve(self, epsilon: float | None = None) -> Stage2Result:
+    def solve(
+        self, epsilon: float | None = None, *, retry: bool = True, **solver_options: object
+    ) -> Stage2Result:
         """Stage 2 with cost slack ``epsilon`` (default ``params.flexibility.epsilon``).
+
+        ``solver_options`` are added to ``SOLVER_OPTIONS``; ``retry``: solve again with the
+        ``RETRY_OPTIONS`` while the status is not "optimal" (``sopev_lib.verify.solve`` runs
+        its own, verified, ladder with ``retry=False``).
 
         Raises:
             ValueError: ``epsilon`` outside [0, 1].
@@ -324,7 +329,8 @@ class Stage2Model:
         for no_ch, no_dis in self.blocks.values():
             no_ch.value = np.zeros(no_ch.shape)
             no_dis.value = np.zeros(no_dis.shape)
-        solution = self._solve_once()
+        options = dict(solver_options)
+        solution = self._solve_once(options, retry)
         repaired = 0
         for _ in range(self.max_repairs):
             bad = self._simultaneous(solution)
@@ -337,7 +343,7 @@ class Stage2Model:
                 no_dis.value = np.where(mask & charging, 1.0, no_dis.value)
                 no_ch.value = np.where(mask & ~charging, 1.0, no_ch.value)
                 repaired += int(mask.sum())
-            solution = self._solve_once()
+            solution = self._solve_once(options, retry)
         objective = float(solution.info.objective)
         # what came out: the exact indices of Eqs. (18)-(21) and the cost, Eq. (15)
         result = PlanResult(spec=self.stage1.spec, inputs=self.stage1.inputs, solution=solution)

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from sopev_lib.core.inputs import PlanInputs, prepare_inputs, with_overrides
+from sopev_lib.core.model import PlanningModel
 from sopev_lib.core.plans import build_model, plan_spec
 from sopev_lib.core.results import PlanResult
 from sopev_lib.core.storage import StorageEnvelope
@@ -57,11 +58,11 @@ from sopev_lib.system.grids import load_feeder
 from sopev_lib.system.params import Params, load_params
 from sopev_lib.system.paths import data_dir
 from sopev_lib.verify.checks import Verification, verify
+from sopev_lib.verify.solve import SolveSettings, solve_verified
 
 __all__ = [
     "EN50160_LIMITS_PU",
     "IEEE33_DG_SHARE",
-    "REFINEMENT",
     "SOP_SHARE",
     "FeederCase",
     "ScalingStudy",
@@ -74,6 +75,7 @@ __all__ = [
     "fit_exponent",
     "ieee33_copies",
     "ieee33_copies_case",
+    "is_verified",
     "scaling_runs",
     "scaling_study",
     "solve_once",
@@ -93,9 +95,6 @@ EN50160_LIMITS_PU = (0.90, 1.10)
 
 #: Factor of the substation limits over the peak load (the limits must not bind).
 SUBSTATION_HEADROOM = 10.0
-
-#: Clarabel's iterative refinement tolerances for :func:`solve_once` (defaults 1e-13, 1e-12).
-REFINEMENT = {"iterative_refinement_reltol": 1e-10, "iterative_refinement_abstol": 1e-10}
 
 #: Buses per copy of the IEEE 33 feeder besides the shared substation.
 _COPY_BUSES = 32
@@ -482,8 +481,10 @@ def solve_once(
     *,
     fixed_sop_kva: dict[str, float] | None = None,
     soft_voltage_penalty: float | None = None,
+    ac: bool = False,
+    ladder: Sequence[SolveSettings] | None = None,
 ) -> PlanResult:
-    """Build and solve a plan once, compiling with the parameters' current values.
+    """Build, solve and verify a plan, compiling with the parameters' current values.
 
     cvxpy's DPP compilation (what lets :class:`~sopev_lib.core.plans.ModelCache` re-solve without
     recompiling) keeps a tensor whose width grows with variables x parameter entries; its
@@ -491,16 +492,44 @@ def solve_once(
     feeder size (measured: 17 s at 257 buses, out of memory at 993). A model solved once does
     not need DPP: this compiles with ``ignore_dpp=True``, linear in size.
 
-    Clarabel runs with the book's tolerances (``SOLVER_OPTIONS``) and :data:`REFINEMENT`: its
-    iterative refinement of each linear solve stops at 1e-10 instead of 1e-13. That takes a
-    fifth to a third off the solve time of the 1000-bus model with the same iterations and
-    the same objective to 1e-11 (measured); the solutions are verified in chapter 8.
+    The solve goes through :func:`~sopev_lib.verify.solve.solve_verified`: ``SOLVER_OPTIONS``
+    first, the ``RETRY_OPTIONS`` if it ends inaccurate or fails a check, the conservative upper
+    voltage limit if the relaxation is inexact. ``result.checks`` holds the verification
+    (``Verification.as_dict()``; ``ac``: with the AC power flow, seconds per 24 h) and
+    ``outcome`` ("verified", "repaired" or "failed": a failed plan is reported as failed, never
+    as a number), ``status`` (of the reported attempt), ``attempts``, ``solve_s`` (wall time of
+    all attempts) and ``lower_bound``. ``ladder``: other attempts than the default ones.
     """
-    model = build_model(
-        plan, inputs, fixed_sop_kva=fixed_sop_kva, soft_voltage_penalty=soft_voltage_penalty
-    )
-    solution = model.solve(ignore_dpp=True, **REFINEMENT)
-    return PlanResult(spec=plan_spec(plan), inputs=inputs, solution=solution)
+    models: dict[str, PlanningModel] = {}
+
+    def solve(settings: SolveSettings) -> PlanResult:
+        upper = settings.voltage_upper
+        if upper not in models:
+            models[upper] = build_model(
+                plan,
+                inputs,
+                fixed_sop_kva=fixed_sop_kva,
+                soft_voltage_penalty=soft_voltage_penalty,
+                voltage_upper=upper,
+            )
+        solution = models[upper].solve(ignore_dpp=True, retry=False, **settings.options)
+        return PlanResult(spec=plan_spec(plan), inputs=inputs, solution=solution)
+
+    solved = solve_verified(solve, ac=ac, ladder=ladder)
+    checks = {
+        **solved.check.as_dict(),
+        "outcome": solved.outcome,
+        "status": solved.attempts[-1].status,
+        "attempts": len(solved.attempts),
+        "solve_s": solved.seconds["solve"],
+        "lower_bound": solved.lower_bound,
+    }
+    return replace(solved.result, checks=checks)
+
+
+def is_verified(result: PlanResult) -> bool:
+    """Whether a result of :func:`solve_once` ended optimal and verified (or repaired)."""
+    return result.checks.get("outcome") in ("verified", "repaired")
 
 
 def fit_exponent(size: Sequence[float], seconds: Sequence[float]) -> float:
@@ -532,8 +561,10 @@ def timed_solve(
         The timing row (s): ``build_s``, ``compile_s``, ``solve_s``,
         ``end_to_end_s``, ``end_to_end_cpu_s``, ``overhead_ratio``
         ((build + compile) / solve), ``iterations``, ``variables``,
-        ``objective`` (10^4 RMB per year), the solver's ``status`` and
-        ``runs``; and the last solved plan.
+        ``objective`` (10^4 RMB per year; NaN unless verified), the
+        solver's ``status``, :func:`solve_once`'s ``outcome`` and
+        ``attempts`` (end to end includes its checks and any retries)
+        and ``runs``; and the last solved plan.
     """
     if repeats < 1:
         raise ValueError(f"repeats = {repeats}: allowed range [1, inf)")
@@ -558,8 +589,10 @@ def timed_solve(
         "overhead_ratio": (med[0] + med[1]) / med[2],
         "iterations": info.iterations,
         "variables": info.n_variables,
-        "objective": res.objective,
+        "objective": res.objective if is_verified(res) else float("nan"),
         "status": info.status,
+        "outcome": res.checks["outcome"],
+        "attempts": res.checks["attempts"],
         "runs": len(runs),
     }
     return row, res

@@ -263,9 +263,18 @@ def test_two_worker_sweep_interrupt_resume(client, tmp_path: Path) -> None:
     assert read_meta(cfg)["complete"] is False
     resumed = run_sweep(cfg, client=client, progress=False)
     assert resumed.n_resumed == 1 and resumed.n_run == 2
+    # the cone gap is the solver's round-off (1e-8..1e-5): a point solved on a worker whose
+    # model was compiled differently (plain or DPP) may differ there; both must pass
+    noise = ["gap_rel"]
     pd.testing.assert_frame_equal(
-        comparable(read_results(cfg)), comparable(on_disk), check_exact=False, rtol=1e-5, atol=1e-6
+        comparable(read_results(cfg)).drop(columns=noise),
+        comparable(on_disk).drop(columns=noise),
+        check_exact=False,
+        rtol=1e-5,
+        atol=1e-6,
     )
+    for table in (read_results(cfg), on_disk):
+        assert (table["gap_rel"].dropna() <= 1e-5).all()
     again = run_sweep(cfg, client=client, progress=False)  # nothing left to solve
     assert again.n_run == 0 and again.n_resumed == 3
 

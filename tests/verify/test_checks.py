@@ -91,11 +91,26 @@ def test_a_solution_that_is_not_a_number_fails(reproduction: Reproduction) -> No
     assert any("not a number" in m for m in check.messages), check.messages
 
 
+NARROW = {"network.v_min_pu": 0.95, "network.v_max_pu": 1.05}
+
+
 @pytest.fixture(scope="module")
 def narrow_band() -> Reproduction:
-    """Plans 1 and 2 with the voltage band 0.95-1.05 p.u.: Plan 1's relaxation is inexact."""
-    params = load_params(overrides={"network.v_min_pu": 0.95, "network.v_max_pu": 1.05})
-    return run_reproduction(params, plans=(1, 2), ac_check=True)
+    """Plans 1 and 2 with the voltage band 0.95-1.05 p.u.: Plan 1's relaxation is inexact. The
+    exactness repair (``sopev_lib.verify.solve``) is switched off to keep the failure."""
+    import sopev_lib.verify.solve as solve
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(solve, "INEXACT_GAP", float("inf"))
+        return run_reproduction(load_params(overrides=NARROW), plans=(1, 2), ac_check=True)
+
+
+def test_the_narrow_band_is_verified_with_the_exactness_repair() -> None:
+    rep = run_reproduction(load_params(overrides=NARROW), plans=(1, 2), ac_check=True)
+    assert rep.verified == {1: True, 2: True}
+    assert rep.extra[1]["solve"]["outcome"] == "repaired"
+    assert rep.results[1].solution.voltage_upper == "linearised"
+    assert rep.savings()["benefit"].notna().all()
 
 
 def test_the_inexact_plan_1_of_the_narrow_band_fails_the_cone_gap(narrow_band) -> None:

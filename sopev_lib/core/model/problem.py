@@ -26,6 +26,7 @@ from sopev_lib.system.text import ranges
 
 __all__ = [
     "DPP_MAX_BRANCH_HOURS",
+    "RETRY_OPTIONS",
     "SOLVER_OPTIONS",
     "InfeasiblePlanError",
     "ModelSolution",
@@ -34,10 +35,57 @@ __all__ = [
 ]
 
 _OK = {cp.OPTIMAL, cp.OPTIMAL_INACCURATE}
+_NO_SOLUTION = {cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE, cp.UNBOUNDED, cp.UNBOUNDED_INACCURATE}
 
-#: Clarabel settings: tolerances tighter than the defaults (1e-8) bring the largest relative
-#: cone gap of the four plans below 1e-5 at the cost of 2-3 interior-point iterations.
-SOLVER_OPTIONS: dict[str, float] = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10}
+#: Clarabel settings of every first solve. Tolerances tighter than the defaults (1e-8) bring the
+#: largest relative cone gap of the four plans below 1e-5 at the cost of 2-3 interior-point
+#: iterations. Iterative refinement of the KKT solves is off: it was ~45 % of Clarabel's time
+#: on Plan 4 at 993 buses, and without it the iterations and objectives are unchanged (to
+#: ~1e-11) and the plans verify. A solve that ends inaccurate or fails verification is solved
+#: again with :data:`RETRY_OPTIONS` (``sopev_lib.verify.solve.solve_verified``). cvxpy's
+#: canonicalisation backend stays its default ("CPP"): measured on Plan 4, "COO" compiles as
+#: fast (0.22-0.26 s of CPU at 993 buses, 0.03-0.04 s at 33) and "SCIPY" twice as slow, so no
+#: size pays for a switch.
+SOLVER_OPTIONS: dict[str, float | bool] = {
+    "tol_gap_abs": 1e-10,
+    "tol_gap_rel": 1e-10,
+    "tol_feas": 1e-10,
+    "iterative_refinement_enable": False,
+}
+
+#: The retries, in order, each (name, settings added to ``SOLVER_OPTIONS``), cheapest first:
+#: tolerances of 1e-9 without refinement (a solve that stalls just short of 1e-10 usually ends
+#: "optimal" there: 19 of the 22 inaccurate day solves of chapter 8's K = 52 study, Plan 4 at
+#: 129 and Plan 2 at 257 buses); Clarabel's default iterative refinement; a tighter and longer
+#: refinement with tolerances of 1e-9; Clarabel's default tolerances (1e-8), which certify
+#: stage 2 of Plan 2 (inaccurate at 1e-9 under every refinement). Every retry is verified like
+#: the first solve, so a looser tolerance is only accepted with an exact cone
+#: (``sopev_lib.verify.solve``).
+RETRY_OPTIONS: tuple[tuple[str, dict[str, float | bool]], ...] = (
+    ("tolerances 1e-9", {"tol_gap_abs": 1e-9, "tol_gap_rel": 1e-9, "tol_feas": 1e-9}),
+    ("iterative refinement on", {"iterative_refinement_enable": True}),
+    (
+        "tight refinement, tolerances 1e-9",
+        {
+            "iterative_refinement_enable": True,
+            "iterative_refinement_reltol": 1e-14,
+            "iterative_refinement_abstol": 1e-14,
+            "iterative_refinement_max_iter": 50,
+            "tol_gap_abs": 1e-9,
+            "tol_gap_rel": 1e-9,
+            "tol_feas": 1e-9,
+        },
+    ),
+    (
+        "refinement on, tolerances 1e-8",
+        {
+            "iterative_refinement_enable": True,
+            "tol_gap_abs": 1e-8,
+            "tol_gap_rel": 1e-8,
+            "tol_feas": 1e-8,
+        },
+    ),
+)
 
 #: cvxpy's DPP compilation (which lets a re-solve with new Parameter values skip
 #: canonicalisation) costs time and memory that grow quadratically with the model (measured on
@@ -79,7 +127,8 @@ class ModelSolution:
     """Numeric values of one solve: per device, the network, and the cost terms.
 
     ``costs`` are annual (10^4 RMB per year) keyed by ``COST_KEYS`` plus ``C_PEN`` (soft
-    voltage-limit penalty, zero with hard limits).
+    voltage-limit penalty, zero with hard limits). ``voltage_upper``: how the upper voltage
+    limit was imposed (``"exact"`` or the conservative ``"linearised"``).
     """
 
     plan: str
@@ -88,6 +137,7 @@ class ModelSolution:
     costs: dict[str, float]
     info: SolveInfo
     loss_price_rmb_per_kwh: np.ndarray = field(repr=False)
+    voltage_upper: str = "exact"
 
 
 class PlanningModel:
@@ -107,6 +157,9 @@ class PlanningModel:
         device_losses_in_nlc: price the devices' own losses (SOP converters, Eq. 14) with the
             network losses in C_NLC (Eq. 17); if false, only branch losses are priced there
             (the energy is still bought through C_PC).
+        voltage_upper: ``"exact"`` (v <= v_max^2) or ``"linearised"`` (the conservative limit
+            on the lossless DistFlow voltage that keeps the relaxation exact,
+            :mod:`~sopev_lib.core.model.distflow`).
     """
 
     def __init__(
@@ -125,6 +178,7 @@ class PlanningModel:
         hour_weights: np.ndarray | None = None,
         day_length: int | None = None,
         device_losses_in_nlc: bool = True,
+        voltage_upper: str = "exact",
     ) -> None:
         start = time.perf_counter()
         names = [d.name for d in devices]
@@ -154,7 +208,7 @@ class PlanningModel:
         zero = np.zeros((feeder.n_bus, n_hours))
         p_w = sum((d.p_withdrawal for d in devices if d.p_withdrawal is not None), zero)
         q_w = sum((d.q_withdrawal for d in devices if d.q_withdrawal is not None), zero)
-        self.network = DistFlowNetwork(v_min_pu, v_max_pu, v_substation_pu)
+        self.network = DistFlowNetwork(v_min_pu, v_max_pu, v_substation_pu, voltage_upper)
         self.network.build(self.ctx, p_w, q_w)
         constraints = list(self.network.constraints)
         for d in devices:
@@ -223,8 +277,15 @@ class PlanningModel:
         )
 
     # ----- solving ----------------------------------------------------------------------
-    def solve(self, *, diagnose: bool = True, **solver_options: object) -> ModelSolution:
+    def solve(
+        self, *, diagnose: bool = True, retry: bool = True, **solver_options: object
+    ) -> ModelSolution:
         """Solve with Clarabel and return the numeric solution.
+
+        ``solver_options`` are added to ``SOLVER_OPTIONS``. With ``retry`` a status other than
+        "optimal" (and other than infeasible or unbounded) is solved again with the
+        ``RETRY_OPTIONS`` in order until one ends "optimal" (``info.wall_time_s`` counts them
+        all); ``sopev_lib.verify.solve`` runs its own, verified, ladder with ``retry=False``.
 
         Raises:
             InfeasiblePlanError: status not optimal; with ``diagnose`` the message names the
@@ -232,7 +293,7 @@ class PlanningModel:
         """
         options = {**SOLVER_OPTIONS, **solver_options}
         options.setdefault("ignore_dpp", not self.uses_dpp)
-        status, wall = _run_clarabel(self.problem, options)
+        status, wall = _solve_retrying(self.problem, options, retry)
         if status not in _OK:
             cause = self.diagnose() if diagnose else "not diagnosed"
             raise InfeasiblePlanError(self.plan, status, cause)
@@ -245,6 +306,8 @@ class PlanningModel:
         self,
         objective: cp.Minimize | cp.Maximize,
         extra_constraints: Sequence[cp.Constraint] = (),
+        *,
+        retry: bool = True,
         **solver_options: object,
     ) -> ModelSolution:
         """Solve the model's constraints (plus ``extra_constraints``) for another objective.
@@ -269,7 +332,7 @@ class PlanningModel:
                 tuple(extra_constraints),
             )
         problem = derived[key][0]
-        status, wall = _run_clarabel(problem, {**SOLVER_OPTIONS, **solver_options})
+        status, wall = _solve_retrying(problem, {**SOLVER_OPTIONS, **solver_options}, retry)
         if status not in _OK:
             raise InfeasiblePlanError(
                 self.plan, status, "the derived problem (solve_with) has no accurate solution"
@@ -285,6 +348,7 @@ class PlanningModel:
             costs={k: float(value(e)) for k, e in self.cost_terms.items()},
             info=info,
             loss_price_rmb_per_kwh=np.asarray(self.loss_price.value, dtype=float).copy(),
+            voltage_upper=self.network.upper,
         )
 
     def diagnose(self) -> str:
@@ -313,6 +377,7 @@ class PlanningModel:
                 hour_weights=self.ctx.hour_weights,
                 day_length=self.ctx.day_length,
                 device_losses_in_nlc=self.device_losses_in_nlc,
+                voltage_upper=self.network.upper,
                 **self._config,
             )
             weights = soft.ctx.hour_weights / max(float(soft.ctx.hour_weights.mean()), 1e-12)
@@ -340,7 +405,7 @@ class PlanningModel:
         self.v_slack_high = cp.Variable(shape, nonneg=True, name="v_slack_high")
         kept += [
             net.v[1:, :] >= net.v_min2 - self.v_slack_low,
-            net.v[1:, :] <= net.v_max2 + self.v_slack_high,
+            net.v_upper[1:, :] <= net.v_max2 + self.v_slack_high,
         ]
         weights = self.ctx.hour_weights
         pen = penalty * cp.sum((self.v_slack_low + self.v_slack_high) @ weights)
@@ -396,6 +461,25 @@ def _run_clarabel(problem: cp.Problem, options: dict[str, object]) -> tuple[str,
     except cp.error.SolverError as exc:
         status = f"solver error ({exc})"
     return status, time.perf_counter() - start
+
+
+def _solve_retrying(
+    problem: cp.Problem, options: dict[str, object], retry: bool
+) -> tuple[str, float]:
+    """Solve with ``options``; with ``retry``, again with each of ``RETRY_OPTIONS`` added while
+    the status is neither "optimal" nor infeasible / unbounded. A retry that loses a solution
+    an earlier solve had is undone by solving once more with ``options``. (status, wall s)."""
+    status, wall = _run_clarabel(problem, options)
+    first = status
+    for _, extra in RETRY_OPTIONS if retry else ():
+        if status == cp.OPTIMAL or status in _NO_SOLUTION:
+            break
+        status, more = _run_clarabel(problem, {**options, **extra})
+        wall += more
+    if status not in _OK and first in _OK:  # back to the first solve's solution
+        status, more = _run_clarabel(problem, options)
+        wall += more
+    return status, wall
 
 
 def _solve_info(problem: cp.Problem, status: str, wall: float, build_s: float) -> SolveInfo:
