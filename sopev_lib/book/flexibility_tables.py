@@ -20,6 +20,7 @@ from sopev_lib.book.tables import fmt
 from sopev_lib.core.flexibility import FlexibilityIndices, FlexibilitySupply
 from sopev_lib.core.stage2 import Stage2Result
 from sopev_lib.reproduction.paper import table6_comparison
+from sopev_lib.reproduction.report import verified_word
 from sopev_lib.studies.sensitivity import limit_binds
 from sopev_lib.verify.checks import Verification
 
@@ -87,7 +88,9 @@ def indices_frame(indices: Mapping[str, FlexibilityIndices], digits: int = 3) ->
 
 
 def table6_beside_ours(
-    indices: Mapping[int, FlexibilityIndices], paper: Mapping[str, object] | None = None
+    indices: Mapping[int, FlexibilityIndices],
+    paper: Mapping[str, object] | None = None,
+    verified: Mapping[int, bool] | None = None,
 ) -> pd.DataFrame:
     """The paper's Table 6 beside ours, transposed to fit the column: one row per index and
     source (``"$I_F$, paper"``, ``"$I_F$, ours"``, ...), one column per plan; three decimals.
@@ -96,9 +99,15 @@ def table6_beside_ours(
         indices: plan number -> its indices (:func:`~sopev_lib.core.flexibility.
             flexibility_indices`).
         paper: the paper's tables (:func:`~sopev_lib.reproduction.paper.load_paper_results`).
+        verified: plan number -> passed its checks
+            (:attr:`~sopev_lib.reproduction.pipeline.Reproduction.verified`), shown as the first
+            row: the indices of an unverified plan describe no power flow.
     """
     wide = table6_comparison(indices, paper)
     rows = []
+    if verified is not None:
+        words = [verified_word(verified.get(n, False)) for n in indices]
+        rows.append({"index": "verified"} | dict(zip(wide.index, words, strict=True)))
     for key in ("I_F", "I_BF", "F"):
         for source in ("paper", "ours"):
             row = {"index": f"{INDEX_LABELS[key]}, {source}"}

@@ -20,6 +20,7 @@ from sopev_lib.book.tables import fmt, typeset
 from sopev_lib.core.economics import cost_breakdown, energy_summary, loss_double_count
 from sopev_lib.core.model.sop import TRANSFER_SHARE, sop_transfers
 from sopev_lib.core.results import PlanResult
+from sopev_lib.reproduction.report import verified_word
 from sopev_lib.system.params import Params, provenance_table
 from sopev_lib.system.text import listing, ranges
 from sopev_lib.verify.checks import Verification
@@ -157,10 +158,14 @@ def table4_beside(t4: pd.DataFrame, sites: Sequence[str]) -> pd.DataFrame:
     """The paper's Table 4 beside ours, one column per plan.
 
     Args:
-        t4: :func:`sopev_lib.reproduction.paper.table4_comparison` (index plan).
+        t4: :func:`sopev_lib.reproduction.paper.table4_comparison` (index plan), or
+            :meth:`~sopev_lib.reproduction.pipeline.Reproduction.table4` whose ``verified``
+            column becomes the first row (an unverified plan's benefit is withheld, "–").
         sites: the SOP sites (tie names), one pair of rows (ours, paper) each.
     """
     rows: dict[str, list[str]] = {}
+    if "verified" in t4:
+        rows["verified (cone gap, AC flow)"] = [verified_word(ok) for ok in t4["verified"]]
     for site in sites:
         rows[f"SOP {site} (kVA), ours"] = [fmt(x, 0) for x in t4[f"{site} ours (kVA)"]]
         rows[f"SOP {site} (kVA), paper"] = [fmt(x, 0) for x in t4[f"{site} paper (kVA)"]]

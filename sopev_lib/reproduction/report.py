@@ -46,6 +46,7 @@ __all__ = [
     "table5_beside",
     "table6_beside",
     "typeset",
+    "verified_word",
 ]
 
 #: Plain-text symbols of the library's messages and their MyST math (longest first).
@@ -103,6 +104,12 @@ def num(value: Any, digits: int = 1) -> str:
 SLASH = "/\u200b"
 
 
+def verified_word(passed: Any) -> str:
+    """One table cell for a plan's verification: ``"yes"`` or ``"NO"`` (capitals, so that a
+    failed plan stands out in a row of yeses; its numbers beside it are not results)."""
+    return "yes" if bool(passed) else "NO"
+
+
 def beside(paper: Any, ours: Any, digits: int = 1) -> str:
     """``"paper/ours"`` for one cell (a narrow column may wrap after the slash)."""
     return f"{num(paper, digits)}{SLASH}{num(ours, digits)}"
@@ -113,6 +120,11 @@ def table4_beside(t4: pd.DataFrame, sites: Sequence[str]) -> pd.DataFrame:
     """The paper's Table 4 beside ours (:func:`.paper.table4_comparison`): one row per
     quantity, one column per plan, cells ``paper / ours``."""
     rows: list[dict[str, str]] = []
+    if "verified" in t4:
+        rows.append(
+            {"quantity": "verified"}
+            | {plan: verified_word(ok) for plan, ok in t4["verified"].items()}
+        )
     for site in sites:
         rows.append(
             {"quantity": f"SOP {site} (kVA)"}
@@ -150,6 +162,10 @@ def table6_beside(t6: pd.DataFrame) -> pd.DataFrame:
     as printed), $I_{BF}$, $F$ and our well-defined variant (no paper value), cells
     ``paper / ours``."""
     rows = []
+    if "verified" in t6:
+        rows.append(
+            {"index": "verified"} | {plan: verified_word(ok) for plan, ok in t6["verified"].items()}
+        )
     for key in ("I_F", "I_BF", "F"):
         rows.append(
             {"index": f"${key[0]}_{{{key[2:]}}}$" if "_" in key else f"${key}$"}

@@ -217,3 +217,29 @@ def test_verify_feeds_the_phrase(rep: Reproduction) -> None:
     c = verify(rep.results[2], ac=False)
     text = pt.verification_phrase({2: c}, {"Plan 2": "optimal"}, ac=False)
     assert text.startswith("Plan 2 passes") and f"{c.max_relaxation_gap_rel:.1e}" in text
+
+
+def test_failed_plan_marked_in_every_table_beside_the_papers(rep: Reproduction) -> None:
+    """A plan that failed its checks says NO in the first row of Tables 4 and 6 beside the
+    paper's (chapters 4, 5 and 6), and its benefit is withheld ("–"), never shown as a result."""
+    from dataclasses import replace
+
+    from sopev_lib.book.flexibility_tables import table6_beside_ours
+    from sopev_lib.reproduction import report as rt
+
+    failed = replace(rep, checks={**rep.checks, 3: check("Plan 3", passed=False)})
+    sites = rep.inputs.params.network.sop_sites
+    t4 = failed.table4()
+    table4 = pt.table4_beside(t4, sites)
+    assert row(table4, "verified (cone gap, AC flow)") == ["yes", "yes", "NO", "yes"]
+    assert np.isnan(t4.loc["Plan 3", "benefit ours"]) and np.isfinite(
+        t4.loc["Plan 4", "benefit ours"]
+    )
+    assert row(table4, "benefit (% of Plan 1), ours")[2] == pt.fmt(np.nan)
+    compact = rt.table4_beside(t4, sites)
+    assert list(compact.iloc[0]) == ["verified", "yes", "yes", "NO", "yes"]
+    six = table6_beside_ours(failed.flexibility, verified=failed.verified)
+    assert list(six.iloc[0]) == ["verified", "yes", "yes", "NO", "yes"]
+    assert list(rt.table6_beside(failed.table6()).iloc[0])[1:] == ["yes", "yes", "NO", "yes"]
+    # without the verified column the tables are as before: no row added
+    assert "verified" not in list(pt.table4_beside(table4_comparison(rep.results), sites)[""])
