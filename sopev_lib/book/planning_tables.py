@@ -23,7 +23,8 @@ from sopev_lib.core.results import PlanResult
 from sopev_lib.reproduction.report import verified_word
 from sopev_lib.system.params import Params, provenance_table
 from sopev_lib.system.text import listing, ranges
-from sopev_lib.verify.checks import Verification
+from sopev_lib.verify.checks import Verification, relaxation_gap
+from sopev_lib.verify.solve import VerifiedSolve
 
 __all__ = [
     "DEVICE_LABELS",
@@ -52,6 +53,8 @@ __all__ = [
     "plan2_phrase",
     "purchase_saving_phrase",
     "ranking_phrase",
+    "repair_phrase",
+    "repair_table",
     "same_plan_phrase",
     "site_gap_phrase",
     "solver_stats",
@@ -117,6 +120,13 @@ def _rows(rows: Mapping[str, Sequence[str]], plans: Sequence[str]) -> pd.DataFra
     frame = pd.DataFrame.from_dict(dict(rows), orient="index", columns=list(plans))
     frame.insert(0, "", frame.index)
     return frame.reset_index(drop=True)
+
+
+def sci(x: float) -> str:
+    """A residual: NaN (not computed) as a dash, none (<= 0) as 0, else 1.2e-07."""
+    if not np.isfinite(x):
+        return "–"
+    return "0" if x <= 0 else f"{x:.1e}"
 
 
 # ----- the model ----------------------------------------------------------------------------
@@ -275,12 +285,6 @@ def verification_table(
     """Solver statistics and the checks of :func:`sopev_lib.verify.checks.verify`, one column
     per plan (seconds; cone gaps in p.u.^2 and relative; AC errors in p.u. and kW)."""
 
-    def sci(x: float) -> str:
-        """A residual: NaN (not computed) as a dash, none (<= 0) as 0, else 1.2e-07."""
-        if not np.isfinite(x):
-            return "–"
-        return "0" if x <= 0 else f"{x:.1e}"
-
     rows: dict[str, list[str]] = {k: [] for k in _VERIFY_ROWS}
     for n, r in results.items():
         c, info = checks[n], r.solution.info
@@ -424,6 +428,60 @@ def same_plan_phrase(hand: PlanResult, pipeline: PlanResult, rtol: float = 1e-6)
         f"{fmt(a['total'])} {MONEY_TEXT} against the pipeline's {fmt(b['total'])} with SOP "
         f"sites {listing(sites_b)}."
     )
+
+
+def repair_table(solves: Mapping[int, VerifiedSolve]) -> pd.DataFrame:
+    """Plans solved by :func:`~sopev_lib.verify.solve.solve_plan_verified`, one column per
+    plan: the outcome, the annual cost $F_J$ of the relaxed solve (a lower bound of the best
+    power flow) and of the reported plan (a power flow: an upper bound), their difference (the
+    price of the conservative voltage limit; 10^4 RMB per year), the relative cone gap of both
+    and the AC check of the reported plan (p.u.)."""
+    rows: dict[str, list[str]] = {k: [] for k in _REPAIR_ROWS}
+    for s in solves.values():
+        relaxed = s.relaxed if s.repaired else s.result
+        gap_relaxed = np.abs(relaxation_gap(relaxed)[1]).max() if relaxed else np.nan
+        check = s.check
+        values = (
+            s.outcome,
+            fmt(s.lower_bound, 2),
+            fmt(s.upper_bound, 2),
+            fmt(s.upper_bound - s.lower_bound, 2),
+            sci(gap_relaxed),
+            sci(check.max_relaxation_gap_rel if check else np.nan),
+            sci(check.ac_max_voltage_error_pu if check else np.nan),
+        )
+        for key, value in zip(_REPAIR_ROWS, values, strict=True):
+            rows[key].append(value)
+    return _rows(rows, [s.result.name if s.result else "?" for s in solves.values()])
+
+
+_REPAIR_ROWS = (
+    "outcome",
+    "$F_J$ relaxed (lower bound)",
+    "$F_J$ reported (upper bound)",
+    "price of the limit",
+    "cone gap, relaxed",
+    "cone gap, reported",
+    "AC check (p.u.)",
+)
+
+
+def repair_phrase(solves: Mapping[int, VerifiedSolve]) -> str:
+    """Which plans verify as solved and which needed the conservative limit or failed."""
+    by_outcome: dict[str, list[str]] = {}
+    for s in solves.values():
+        by_outcome.setdefault(s.outcome, []).append(s.result.name if s.result else "?")
+    verbs = {
+        "verified": ("verifies", "verify", "as solved, with no repair"),
+        "repaired": ("needs", "need", "the conservative limit"),
+        "failed": ("fails", "fail", "even with it (no number is shown)"),
+    }
+    parts = []
+    for outcome, (one, many, rest) in verbs.items():
+        names = by_outcome.get(outcome, [])
+        if names:
+            parts.append(f"{listing(names)} {one if len(names) == 1 else many} {rest}")
+    return "; ".join(parts) + "."
 
 
 def verification_phrase(

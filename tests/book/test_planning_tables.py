@@ -243,3 +243,24 @@ def test_failed_plan_marked_in_every_table_beside_the_papers(rep: Reproduction) 
     assert list(rt.table6_beside(failed.table6()).iloc[0])[1:] == ["yes", "yes", "NO", "yes"]
     # without the verified column the tables are as before: no row added
     assert "verified" not in list(pt.table4_beside(table4_comparison(rep.results), sites)[""])
+
+
+def test_repair_table_and_phrase(plan1_band, band_inputs) -> None:
+    """Chapter 4's band table: the repaired Plan 1's bounds (lower <= upper), its relaxed cone
+    gap far above the reported one, and a phrase naming each outcome once."""
+    from sopev_lib.verify.solve import solve_plan_verified
+
+    solves = {1: plan1_band, 2: solve_plan_verified(2, band_inputs, ac=False)}
+    table = pt.repair_table(solves)
+    fits(table)
+    assert list(table.columns) == ["", "Plan 1", "Plan 2"]
+    assert row(table, "outcome")[0] == "repaired"
+    lower = float(row(table, "$F_J$ relaxed (lower bound)")[0].replace(",", ""))
+    upper = float(row(table, "$F_J$ reported (upper bound)")[0].replace(",", ""))
+    assert lower <= upper
+    assert lower == pytest.approx(plan1_band.lower_bound, abs=0.01)
+    relaxed, reported = (float(row(table, f"cone gap, {k}")[0]) for k in ("relaxed", "reported"))
+    assert relaxed > 1e-3 > 1e-5 > reported
+    phrase = pt.repair_phrase(solves)
+    assert "Plan 1 needs the conservative limit" in phrase
+    assert phrase.count("Plan 1") == 1 and phrase.endswith(".")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from sopev_lib.core.economics import cost_breakdown
-from sopev_lib.core.inputs import PlanInputs, rebuild_inputs
+from sopev_lib.core.inputs import PlanInputs
 from sopev_lib.core.model import InfeasiblePlanError
 from sopev_lib.core.model.problem import RETRY_OPTIONS, SOLVER_OPTIONS
 from sopev_lib.core.plans import solve_plan
@@ -20,23 +20,9 @@ from sopev_lib.verify.solve import (
     INEXACT_GAP,
     SolveSettings,
     attempt_ladder,
-    solve_plan_verified,
     solve_stage2_verified,
     solve_verified,
 )
-
-BAND = {"network.v_min_pu": 0.95, "network.v_max_pu": 1.05}
-
-
-@pytest.fixture(scope="module")
-def band_inputs(inputs: PlanInputs) -> PlanInputs:
-    """Voltage limits 0.95-1.05 p.u.: the upper limit binds with reverse flow in Plan 1."""
-    return rebuild_inputs(inputs, BAND)
-
-
-@pytest.fixture(scope="module")
-def plan1_band(band_inputs: PlanInputs):
-    return solve_plan_verified(1, band_inputs, ac=True)
 
 
 @pytest.fixture(scope="module")
