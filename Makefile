@@ -60,7 +60,7 @@ book-ci: $(STAMP)
 
 test-unit: $(STAMP)
 	$(PY) -m ruff check sopev_lib tests benchmarks scripts
-	$(PY) -m pytest -m "not notebook"
+	$(PY) -m pytest -n 2 -m "not notebook"
 
 # The student loop on the CI-size site: rerun one chapter with a changed parameter (make
 # chapter) and check its page and its executed notebook (tests/test_student_loop.py).

@@ -28,8 +28,9 @@ profile. A page passes when
 Then the search page must find the search phrase (``search.html?q=...`` yields at least one
 result) and the root page must contain it. Finally every page is opened again in a browser
 whose DNS resolves nothing but 127.0.0.1 (``--host-resolver-rules``), and must still load
-without error and typeset its equations. Screenshots of every content page, in the light and
-the dark theme, are saved to ``--screenshots`` (default: ``<site>/../screenshots``).
+without error and typeset its equations. Screenshots of every content page (the whole page in
+the light theme, the first screen in the dark one) are saved to ``--screenshots`` (default:
+``<site>/../screenshots``). The pages are shared among two browsers in two processes.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -45,6 +47,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -599,7 +602,10 @@ def _check_one(
                 watch.add("contrast", f"{theme} theme: {detail}")
             if shots is not None and page_name not in SKIP_SCREENSHOT:
                 out = shots / screenshot_name(page_name, theme)
-                page.screenshot(path=str(out), full_page=True, animations="disabled")
+                # the whole page in the light theme; the dark theme's first screen shows that
+                # it switched (its contrast was checked on the whole page above)
+                full = theme == "light"
+                page.screenshot(path=str(out), full_page=full, animations="disabled")
                 written.append(str(out))
     except Exception as exc:  # a timeout or a crashed page is a failed check, not a crash
         watch.add("browser", f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}")
@@ -670,6 +676,55 @@ def root_page(site: Path) -> str | None:
     return urlsplit(refresh).path if refresh else "index.html"
 
 
+def _check_pages(
+    site: Path,
+    exe: str,
+    names: list[str],
+    shots: Path | None,
+    *,
+    search: str | None,
+    offline_pass: bool,
+    verbose: bool,
+) -> tuple[list[Problem], list[Path], int | None]:
+    """Check ``names`` in one browser (own server): the online pass with screenshots, the
+    search page when ``search`` is given, then the offline pass. Returns the problems, the
+    screenshots written and the search hits."""
+    screenshots: list[Path] = []
+    hits = None
+    with serve(site) as origin:
+        watch = _PageWatch(origin)
+        with browser(exe) as context:
+            watch.attach(context, block_foreign=True)
+            for name in names:
+                t0 = time.perf_counter()
+                screenshots += [
+                    Path(p) for p in _check_one(context, watch, site, name, shots, False)
+                ]
+                if verbose:
+                    print(f"  {time.perf_counter() - t0:5.1f} s  {name}", flush=True)
+            if search:
+                hits = _check_search(context, watch, site, search, root_page(site))
+        if offline_pass:
+            with browser(exe, (OFFLINE_FLAG,)) as context:
+                t0 = time.perf_counter()
+                for name in names:
+                    _check_one(context, watch, site, name, None, True)
+                if verbose:
+                    print(
+                        f"  {time.perf_counter() - t0:5.1f} s  offline pass, {len(names)} page(s)",
+                        flush=True,
+                    )
+    return watch.problems, screenshots, hits
+
+
+def _deal(site: Path, pages: list[str], workers: int) -> list[list[str]]:
+    """``pages`` dealt to ``workers`` browsers, largest file first, round robin (the long
+    chapters, whose full-page screenshots take longest, spread over the browsers)."""
+    by_size = sorted(pages, key=lambda name: -(site / name).stat().st_size)
+    hands = [by_size[i::workers] for i in range(workers)]
+    return [hand for hand in hands if hand]
+
+
 def check_site(
     site: Path | str,
     *,
@@ -678,8 +733,10 @@ def check_site(
     search: str | None = None,
     offline_pass: bool = True,
     verbose: bool = False,
+    workers: int = 2,
 ) -> SiteReport:
-    """Run every check on the site in ``site``; see the module docstring."""
+    """Run every check on the site in ``site``; see the module docstring. The pages are shared
+    among ``workers`` browsers in forked processes (one per core of the 2-core machine)."""
     start = time.perf_counter()
     site = Path(site).resolve()
     exe = find_chromium(chromium)
@@ -698,32 +755,38 @@ def check_site(
             report.problems += redirect
         else:
             live.append(name)
-    with serve(site) as origin:
-        watch = _PageWatch(origin)
-        with browser(exe) as context:
-            watch.attach(context, block_foreign=True)
-            for name in live:
-                t0 = time.perf_counter()
-                report.screenshots += [
-                    Path(p) for p in _check_one(context, watch, site, name, shots, False)
-                ]
-                if verbose:
-                    print(f"  {time.perf_counter() - t0:5.1f} s  {name}", flush=True)
-            if search:
-                report.search_hits = _check_search(context, watch, site, search, root_page(site))
-        if offline_pass:
-            with browser(exe, (OFFLINE_FLAG,)) as context:
-                t0 = time.perf_counter()
-                for name in live:
-                    _check_one(context, watch, site, name, None, True)
-                if verbose:
-                    print(
-                        f"  {time.perf_counter() - t0:5.1f} s  offline pass, {len(live)} page(s)",
-                        flush=True,
-                    )
-        report.problems += watch.problems
+    hands = _deal(site, live, max(1, workers))
+    jobs = [
+        functools.partial(
+            _check_pages,
+            site,
+            exe,
+            hand,
+            shots,
+            search=search if i == 0 else None,
+            offline_pass=offline_pass,
+            verbose=verbose,
+        )
+        for i, hand in enumerate(hands)
+    ]
+    if len(jobs) > 1:
+        # fork before any browser or server thread exists in this process
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(len(jobs), mp_context=context) as pool:
+            outcomes = list(pool.map(_run, jobs))
+    else:
+        outcomes = [job() for job in jobs]
+    for problems, written, hits in outcomes:
+        report.problems += problems
+        report.screenshots += written
+        report.search_hits = hits if hits is not None else report.search_hits
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _run(job: functools.partial) -> tuple[list[Problem], list[Path], int | None]:
+    """Call one job of :func:`check_site` (a picklable entry point for the process pool)."""
+    return job()
 
 
 def main(argv: list[str] | None = None) -> int:
