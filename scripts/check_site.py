@@ -75,6 +75,8 @@ OFFLINE_FLAG = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 
 PAGE_TIMEOUT_MS = 30_000
 MIN_CONTRAST = 4.5
+#: Pages per browser below which :func:`check_site` uses one browser only.
+PAGES_PER_BROWSER = 6
 SKIP_SCREENSHOT = {"genindex.html", "search.html"}
 #: Window sizes of the layout checks: a laptop and a phone (CSS px).
 DESKTOP = {"width": 1280, "height": 1000}
@@ -755,7 +757,8 @@ def check_site(
             report.problems += redirect
         else:
             live.append(name)
-    hands = _deal(site, live, max(1, workers))
+    # a second browser pays from about a dozen pages (each one starts Chromium twice)
+    hands = _deal(site, live, max(1, min(workers, len(live) // PAGES_PER_BROWSER)))
     jobs = [
         functools.partial(
             _check_pages,
