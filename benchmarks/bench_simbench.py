@@ -15,7 +15,6 @@ machine is shared, and a load above its 2 cores stretches every wall time. Nothi
 
 from __future__ import annotations
 
-import os
 import statistics
 import tempfile
 import time
@@ -23,10 +22,10 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
-import cvxpy as cp
+from floor import clarabel_alone, load
 
 from sopev_lib.core.plans import build_model
-from sopev_lib.studies.feeders import REFINEMENT, solve_once
+from sopev_lib.studies.feeders import solve_once
 from sopev_lib.studies.simbench_feeders import simbench_case
 from sopev_lib.studies.sweep import run_sweep
 from sopev_lib.studies.year import year_study_config
@@ -37,58 +36,30 @@ REPEATS = 3
 WORKERS = 2
 
 
-def _load() -> float:
-    return round(os.getloadavg()[0], 2)
-
-
-def clarabel_alone(problem: cp.Problem) -> tuple[float, int]:
-    """Solve the conic data of ``problem`` with Clarabel directly; (seconds, iterations)."""
-    import clarabel
-    import scipy.sparse as sp
-    from cvxpy.reductions.solvers.conic_solvers.clarabel_conif import dims_to_solver_cones
-
-    data, _, _ = problem.get_problem_data(cp.CLARABEL, ignore_dpp=True)
-    q = data["c"]
-    p = sp.triu(data["P"]).tocsc() if "P" in data else sp.csc_matrix((q.size, q.size))
-    settings = clarabel.DefaultSettings()
-    settings.verbose = False
-    for key, value in {
-        "tol_gap_abs": 1e-10,
-        "tol_gap_rel": 1e-10,
-        "tol_feas": 1e-10,
-        **REFINEMENT,
-    }.items():
-        setattr(settings, key, value)
-    cones = dims_to_solver_cones(data["dims"])
-    start = time.perf_counter()
-    solution = clarabel.DefaultSolver(p, q, data["A"].tocsc(), data["b"], cones, settings).solve()
-    return time.perf_counter() - start, int(solution.iterations)
-
-
 def bench_plan(out: dict[str, float | str]) -> None:
     """Part 1: the SimBench case and its Plan 4, end to end and Clarabel alone."""
-    out["case_load_average"] = _load()
+    out["case_load_average"] = load()
     start = time.perf_counter()
     case = simbench_case(CODE, load_params())
     out["case_s"] = round(time.perf_counter() - start, 3)
     inputs = case.inputs()
     out["buses"] = case.grid.feeder.n_bus
     walls, solves, alone, iters = [], [], [], []
-    out["plan_load_average"] = _load()
+    out["plan_load_average"] = load()
     for _ in range(REPEATS):
         t0 = time.perf_counter()
         res = solve_once(4, inputs)
         walls.append(time.perf_counter() - t0)
         solves.append(res.solution.info.solve_time_s)
-        seconds, n_iter = clarabel_alone(build_model(4, inputs).problem)
-        alone.append(seconds)
-        iters.append(n_iter)
+        floor = clarabel_alone(build_model(4, inputs).problem, repeats=1)
+        alone.append(float(floor["wall_s"]))
+        iters.append(int(floor["iterations"]))
     out["plan4_end_to_end_s"] = round(statistics.median(walls), 3)
     out["plan4_clarabel_in_cvxpy_s"] = round(statistics.median(solves), 3)
     out["plan4_clarabel_alone_s"] = round(statistics.median(alone), 3)
     out["plan4_iterations"] = iters[0]
     out["plan4_variables"] = res.solution.info.n_variables
-    out["plan4_load_average_after"] = _load()
+    out["plan4_load_average_after"] = load()
 
 
 def bench_year(out: dict[str, float | str]) -> None:
@@ -97,11 +68,11 @@ def bench_year(out: dict[str, float | str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         config = replace(config, output_dir=Path(tmp) / config.name)
         out["year_points"] = config.n_points
-        out["year_load_average_before"] = _load()
+        out["year_load_average_before"] = load()
         start = time.perf_counter()
         res = run_sweep(config, workers=WORKERS, restart=True, progress=False)
         seconds = time.perf_counter() - start
-        out["year_load_average_after"] = _load()
+        out["year_load_average_after"] = load()
     out["year_workers"] = WORKERS
     out["year_s"] = round(seconds, 1)
     out["year_solves"] = len(res.table)

@@ -25,6 +25,7 @@ from sopev_lib.system.feeder import Feeder
 from sopev_lib.system.text import ranges
 
 __all__ = [
+    "CANON_BACKEND",
     "DPP_MAX_BRANCH_HOURS",
     "RETRY_OPTIONS",
     "SOLVER_OPTIONS",
@@ -38,20 +39,20 @@ _OK = {cp.OPTIMAL, cp.OPTIMAL_INACCURATE}
 _NO_SOLUTION = {cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE, cp.UNBOUNDED, cp.UNBOUNDED_INACCURATE}
 
 #: Clarabel settings of every first solve. Tolerances tighter than the defaults (1e-8) bring the
-#: largest relative cone gap of the four plans below 1e-5 at the cost of 2-3 interior-point
-#: iterations. Iterative refinement of the KKT solves is off: it was ~45 % of Clarabel's time
-#: on Plan 4 at 993 buses, and without it the iterations and objectives are unchanged (to
-#: ~1e-11) and the plans verify. A solve that ends inaccurate or fails verification is solved
-#: again with :data:`RETRY_OPTIONS` (``sopev_lib.verify.solve.solve_verified``). cvxpy's
-#: canonicalisation backend stays its default ("CPP"): measured on Plan 4, "COO" compiles as
-#: fast (0.22-0.26 s of CPU at 993 buses, 0.03-0.04 s at 33) and "SCIPY" twice as slow, so no
-#: size pays for a switch.
+#: largest relative cone gap of the four plans below 1e-5 for 2-3 more iterations. Iterative
+#: refinement is off: it was ~45 % of Clarabel's time on Plan 4 at 993 buses, and without it
+#: the iterations and objectives are unchanged (to ~1e-11) and the plans verify. A solve that
+#: ends inaccurate or fails verification is solved again with :data:`RETRY_OPTIONS`.
 SOLVER_OPTIONS: dict[str, float | bool] = {
     "tol_gap_abs": 1e-10,
     "tol_gap_rel": 1e-10,
     "tol_feas": 1e-10,
     "iterative_refinement_enable": False,
 }
+
+#: cvxpy's compile backend (its default), named so that cvxpy skips a scan of the expression
+#: tree (~3 of 65 ms, Plan 4 at 33 buses); "COO" and "SCIPY" compile 40-70 % slower there.
+CANON_BACKEND = "CPP"
 
 #: The retries, in order, each (name, settings added to ``SOLVER_OPTIONS``), cheapest first:
 #: tolerances of 1e-9 without refinement (a solve that stalls just short of 1e-10 usually ends
@@ -293,6 +294,7 @@ class PlanningModel:
         """
         options = {**SOLVER_OPTIONS, **solver_options}
         options.setdefault("ignore_dpp", not self.uses_dpp)
+        options.setdefault("canon_backend", CANON_BACKEND)
         status, wall = _solve_retrying(self.problem, options, retry)
         if status not in _OK:
             cause = self.diagnose() if diagnose else "not diagnosed"
