@@ -79,9 +79,21 @@ def execute_one(stem: str, parameters: dict, out_dir: str) -> dict:
         record["status"] = "ok"
     except Exception as exc:  # papermill wraps the failing cell's error
         record["status"] = "failed"
-        record["error"] = f"{type(exc).__name__}: {exc}"[:4000]
+        record["error"] = failure_message(exc, dst)
     record["seconds"] = round(time.perf_counter() - start, 2)
     return record
+
+
+def failure_message(exc: Exception, executed: Path) -> str:
+    """What failed, without the traceback: the cell's error name and message (an infeasible
+    plan's names the plan, the status and the binding limits; a bad parameter's names the
+    field and the allowed range), and where the executed notebook shows the rest."""
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if ename is None:  # not a cell's error: papermill or the kernel itself
+        return f"{type(exc).__name__}: {exc}"[:4000]
+    cell = getattr(exc, "exec_count", None)
+    where = f"cell [{cell}]" if cell is not None else "a cell"
+    return f"{where} failed: {ename}: {evalue}\n(the executed notebook: {executed})"[:4000]
 
 
 def longest_first(stems: list[str], out_dir: Path) -> list[str]:

@@ -65,3 +65,23 @@ def test_make_chapter_without_a_site_says_so(tmp_path: Path, capsys) -> None:
     status = build_chapter.run(stem, {}, tmp_path, "ci")
     assert status == 3
     assert "make book" in capsys.readouterr().err
+
+
+def test_a_failed_cell_is_reported_without_its_traceback(tmp_path: Path) -> None:
+    """`make chapter` with a value that makes a plan infeasible prints the cell and the
+    library's message (plan, status, binding limits), not the kernel's traceback."""
+    from papermill.exceptions import PapermillExecutionError
+
+    exc = PapermillExecutionError(
+        cell_index=18,
+        exec_count=18,
+        source="rep = run_reproduction(...)",
+        ename="InfeasiblePlanError",
+        evalue="Plan 1: solver status 'infeasible'. Likely cause: the lower voltage limit binds",
+        traceback=["\x1b[0;31m---------------------------------------------------------", "..."],
+    )
+    message = build_book.failure_message(exc, tmp_path / "04.ipynb")
+    assert message.startswith("cell [18] failed: InfeasiblePlanError: Plan 1: solver status")
+    assert "Traceback" not in message and "\x1b" not in message and "---" not in message
+    assert str(tmp_path / "04.ipynb") in message
+    assert build_book.failure_message(OSError("disk full"), tmp_path) == "OSError: disk full"
