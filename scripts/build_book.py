@@ -251,14 +251,23 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     if not args.no_execute:
         print(f"Executing {len(stems)} notebook(s), profile {args.profile}:", flush=True)
+        load_before, start = round(os.getloadavg()[0], 2), time.perf_counter()
         records = execute_all(stems, args.profile, executed, args.jobs)
+        wall = round(time.perf_counter() - start, 1)
         failed = [r for r in records if r["status"] != "ok"]
         status = {
             "profile": args.profile,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "versions": environment_versions(),
+            "execution": {
+                "wall_s": wall,
+                "workers": args.jobs,
+                "load_before": load_before,
+                "load_after": round(os.getloadavg()[0], 2),
+            },
             "notebooks": records,
         }
+        print(f"  execution: {wall:.1f} s wall on {args.jobs} worker(s)", flush=True)
         (executed / "status.json").write_text(json.dumps(status, indent=2), encoding="utf-8")
     for r in failed:
         print(f"\nNotebook {r['notebook']} failed:\n{r.get('error', '')}", file=sys.stderr)

@@ -265,12 +265,15 @@ def chapter_section(status: Mapping[str, Any] | None, src: Path, docs: list[str]
             md_table(["Chapter", "Status", "Execution time (s)", "Parameters"], rows, "llrl")
         )
     )
-    out += [
-        "",
-        f"Total execution time: {total:.1f} s (notebooks run in parallel, so the "
-        "wall time of the build is shorter).",
-        "",
-    ]
+    out += ["", f"Total execution time: {total:.1f} s, the sum over the chapters.", ""]
+    run = status.get("execution")
+    if isinstance(run, Mapping) and isinstance(run.get("wall_s"), int | float):
+        out += [
+            f"Wall time of the execution: {run['wall_s']:.1f} s on {run.get('workers', '?')} "
+            "worker(s), longest chapter first; the machine's 1-minute load average was "
+            f"{run.get('load_before', '?')} before and {run.get('load_after', '?')} after.",
+            "",
+        ]
     return out
 
 

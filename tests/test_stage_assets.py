@@ -17,6 +17,7 @@ import stage_assets  # noqa: E402
 STATUS = {
     "profile": "ci",
     "built_at": "2026-01-02T03:04:05+00:00",
+    "execution": {"wall_s": 3.4, "workers": 2, "load_before": 0.5, "load_after": 1.9},
     "versions": {
         "python": "3.11.7",
         "numpy": "2.4.6",
@@ -79,6 +80,8 @@ def test_status_page_lists_chapters_versions_and_date(tmp_path: Path) -> None:
         assert f"| {label} | `{value}` |" in page
     assert f"`{stage_assets.MATHJAX_VERSION}`" in page
     assert "Total execution time: 5.8 s" in page
+    assert "Wall time of the execution: 3.4 s on 2 worker(s)" in page
+    assert "load average was 0.5 before and 1.9 after" in page
     assert (src / "book" / "build_data" / "status.json").is_file()
 
 
