@@ -8,7 +8,7 @@ energies in kWh or MWh per day, voltages in p.u.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -105,32 +105,30 @@ def basis_plans_table(sizes: Mapping[str, Mapping[int, PlanSizes]]) -> pd.DataFr
     return pd.DataFrame(out)
 
 
+def _plan_by_basis(frame: pd.DataFrame, cell: Callable[[pd.Series], str]) -> pd.DataFrame:
+    """One row per plan, one column per planning basis, each cell ``cell(row of frame)``."""
+    out = []
+    for plan, grp in frame.groupby("plan", sort=True):
+        row = {"": f"Plan {int(plan)}"}
+        row |= {basis_label(r["basis"]): cell(r) for _, r in grp.iterrows()}
+        out.append(row)
+    return pd.DataFrame(out)
+
+
 def year_cost_table(summary: pd.DataFrame) -> pd.DataFrame:
     """True annual cost over the evaluated days and, in brackets, the plan's design estimate:
     one row per plan, one column per planning basis ($10^4$ RMB per year)."""
-    out = []
-    for plan, grp in summary.groupby("plan", sort=True):
-        row = {"": f"Plan {int(plan)}"}
-        for _, r in grp.iterrows():
-            row[basis_label(r["basis"])] = (
-                fmt(r["true_cost"], 1) + " (" + fmt(r["estimate"], 1) + ")"
-            )
-        out.append(row)
-    return pd.DataFrame(out)
+    return _plan_by_basis(
+        summary, lambda r: fmt(r["true_cost"], 1) + " (" + fmt(r["estimate"], 1) + ")"
+    )
 
 
 def value_table(value: pd.DataFrame) -> pd.DataFrame:
     """Out-of-sample saving of each basis against the mean day, per plan ($10^4$ RMB per year
     and % of the mean-day plan's true cost)."""
-    out = []
-    for plan, grp in value.groupby("plan", sort=True):
-        row = {"": f"Plan {int(plan)}"}
-        for _, r in grp.iterrows():
-            row[basis_label(r["basis"])] = (
-                fmt(r["saving"], 2) + " (" + fmt(r["saving_pct"], 3) + " %)"
-            )
-        out.append(row)
-    return pd.DataFrame(out)
+    return _plan_by_basis(
+        value, lambda r: fmt(r["saving"], 2) + " (" + fmt(r["saving_pct"], 3) + " %)"
+    )
 
 
 def estimate_phrase(summary: pd.DataFrame, basis: str) -> str:
